@@ -1,0 +1,46 @@
+#pragma once
+// Executor: runs Runnables (an actor's turn, a fiber's resumption). Production: a thread pool
+// with per-worker queues and throughput batching; simulator: one thread, where the order among
+// ready Runnables is drawn from the seed.
+
+#include <cstdint>
+
+namespace orrery {
+
+class FiberHost;
+
+/// A unit of work the executor runs. Intrusive: scheduling never allocates. The owner keeps the
+/// Runnable alive until it has run and guarantees it is scheduled at most once at a time.
+class Runnable {
+ public:
+  /// No preference for where the Runnable runs.
+  static constexpr std::int32_t any_worker = -1;
+
+  /// Runs one turn. `host` is the fiber host of the running worker: a turn that must wait (an
+  /// actor's await) suspends its fiber through it instead of blocking the thread. The only
+  /// exception that may leave run() is FiberCancelled, unwinding a cancelled fiber.
+  virtual void run(FiberHost& host) = 0;
+
+  /// The worker this Runnable should run on, or any_worker. A hint in production (pinning an
+  /// actor, resuming a fiber where it was suspended); ignored by the simulator.
+  std::int32_t affinity = any_worker;
+  /// Intrusive link, owned by the executor while the Runnable is scheduled.
+  Runnable* next_scheduled = nullptr;
+
+ protected:
+  Runnable() = default;
+  ~Runnable() = default;
+  Runnable(const Runnable&) = delete;
+  Runnable& operator=(const Runnable&) = delete;
+};
+
+class Executor {
+ public:
+  virtual ~Executor() = default;
+  /// Makes `runnable` run once, soon. Thread-safe. The Runnable must not already be scheduled.
+  virtual void schedule(Runnable& runnable) = 0;
+  /// How many Runnables may run at once (worker threads; 1 in the simulator).
+  virtual std::uint32_t concurrency() const noexcept = 0;
+};
+
+}  // namespace orrery
