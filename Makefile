@@ -20,7 +20,7 @@ build: configure
 
 # The main job: a seeded simulation of a small cluster, printing its verdict and trace hash.
 run: build
-	@./$(BUILD_DIR)/tools/cli/orrery sim run remoting --seed $(SEED)
+	@./$(BUILD_DIR)/orrery sim run remoting --seed $(SEED)
 
 test: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
@@ -41,7 +41,7 @@ test-tsan: deps
 ci: test test-asan test-tsan
 
 bench: build
-	@./$(BUILD_DIR)/tools/bench/orrery-bench
+	@./$(BUILD_DIR)/orrery-bench
 
 clean:
 	rm -rf build build-asan build-tsan build-debug
