@@ -3,6 +3,7 @@
 // built over one; production and the simulator each provide every part. Nothing else in the
 // libraries reads a clock, sleeps, starts a thread, draws randomness, opens a socket or a file.
 
+#include <orrery/env/buggify.hpp>
 #include <orrery/env/clock.hpp>
 #include <orrery/env/executor.hpp>
 #include <orrery/env/log_sink.hpp>
@@ -22,6 +23,8 @@ struct Env {
   Transport& transport;
   Storage& storage;
   LogSink& log;
+  /// Fault points for the simulator; null in production.
+  Buggify* buggify = nullptr;
 };
 
 }  // namespace orrery

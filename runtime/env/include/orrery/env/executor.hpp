@@ -24,6 +24,9 @@ class Runnable {
   /// The worker this Runnable should run on, or any_worker. A hint in production (pinning an
   /// actor, resuming a fiber where it was suspended); ignored by the simulator.
   std::int32_t affinity = any_worker;
+  /// A stable name for traces (an actor's id, a fiber's number): the simulator folds it into the
+  /// trace hash when it runs the Runnable, so it must not derive from addresses. 0 means unnamed.
+  std::uint64_t trace_id = 0;
   /// Intrusive link, owned by the executor while the Runnable is scheduled.
   Runnable* next_scheduled = nullptr;
 
