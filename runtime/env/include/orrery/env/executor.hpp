@@ -21,6 +21,12 @@ class Runnable {
   /// exception that may leave run() is FiberCancelled, unwinding a cancelled fiber.
   virtual void run(FiberHost& host) = 0;
 
+  /// Called instead of run() when an executor drops a scheduled Runnable without running it (a
+  /// simulated node crashed, a pool shut down with work queued): the owner releases what it
+  /// holds for the schedule (an actor cell holds a reference on itself while scheduled). Every
+  /// scheduled Runnable is either run or discarded, exactly once.
+  virtual void discard() noexcept {}
+
   /// The worker this Runnable should run on, or any_worker. A hint in production (pinning an
   /// actor, resuming a fiber where it was suspended); ignored by the simulator.
   std::int32_t affinity = any_worker;

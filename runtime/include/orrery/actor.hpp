@@ -1,0 +1,16 @@
+#pragma once
+// The actor API in one include: refs, behaviors, context, system, ask, timers, stash.
+
+#include <orrery/actor/actor_context.hpp>
+#include <orrery/actor/actor_ref.hpp>
+#include <orrery/actor/actor_system.hpp>
+#include <orrery/actor/ask.hpp>
+#include <orrery/actor/behavior.hpp>
+#include <orrery/actor/behaviors.hpp>
+#include <orrery/actor/detail/context_impl.hpp>
+#include <orrery/actor/event_stream.hpp>
+#include <orrery/actor/events.hpp>
+#include <orrery/actor/future.hpp>
+#include <orrery/actor/props.hpp>
+#include <orrery/actor/signals.hpp>
+#include <orrery/actor/supervision.hpp>

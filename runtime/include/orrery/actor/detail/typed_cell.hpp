@@ -1,0 +1,615 @@
+#pragma once
+// TypedCell<M>: a local actor receiving M: its mailbox, its behavior, and the turn loop.
+//
+// Mailbox: producers push into `inbox_` under the cell's lock and schedule the cell when it was
+// idle; a turn swaps `inbox_` with its own `batch_` under the lock and then handles the batch
+// without it, so a turn takes the lock about twice however many messages it handles. A bounded
+// mailbox keeps a ring under the lock instead and hands out one message at a time, so that its
+// overflow policies (drop the oldest) see every queued message.
+
+#include <algorithm>
+#include <deque>
+#include <optional>
+#include <orrery/actor/actor_context.hpp>
+#include <orrery/actor/actor_system.hpp>
+#include <orrery/actor/behaviors.hpp>
+#include <orrery/actor/detail/cell.hpp>
+#include <orrery/core/message_buffer.hpp>
+#include <orrery/core/type_name.hpp>
+#include <orrery/fiber/fiber_host.hpp>
+#include <type_traits>
+#include <utility>
+#include <variant>
+
+namespace orrery {
+
+/// The type name of a message, or of the alternative a variant message holds.
+template <class M>
+std::string_view message_type_name(const M& message) {
+  if constexpr (detail::is_variant<M>::value) {
+    return std::visit([](const auto& alternative) {
+      return type_name<std::decay_t<decltype(alternative)>>();
+    }, message);
+  } else {
+    static_cast<void>(message);
+    return type_name<M>();
+  }
+}
+
+template <class M>
+class TypedCell final : public CellBase, public Recipient<M>, public ActorContext<M> {
+ public:
+  TypedCell(ActorSystem& system, CellBase* parent, std::uint64_t id, Behavior<M> initial,
+            const Props& props)
+      : CellBase(system, parent, id, props), behavior_(std::move(initial)) {
+    if (props.mailbox.is_bounded()) typed().mailbox = props.mailbox;
+    // Unwrapping supervision runs no user code, so plain and supervised receive behaviors start
+    // at once; a setup has to run in the actor's own turn.
+    behavior_ = unwrap_supervision(std::move(behavior_));
+    if (behavior_.kind() != BehaviorKind::deferred) set_lifecycle(Lifecycle::running);
+  }
+
+  ~TypedCell() override { delete typed_; }
+
+  // ---- Recipient<M> ----
+  void tell(M&& message) override {
+    lock_.lock();
+    if (lifecycle_.load(std::memory_order_relaxed) == Lifecycle::terminated) {
+      lock_.unlock();
+      system().dead_letter(CellBase::path(), message_type_name(message), "recipient terminated");
+      return;
+    }
+    if (bounded_) {
+      tell_bounded(std::move(message));  // unlocks
+      return;
+    }
+    try {
+      inbox_.push_back(std::move(message));
+    } catch (...) {
+      lock_.unlock();
+      throw;
+    }
+    const bool idle = !scheduled_;
+    scheduled_ = true;
+    lock_.unlock();
+    if (idle) schedule_from_idle();
+  }
+  std::string path() const override { return CellBase::path(); }
+  std::uint64_t uid() const noexcept override { return id(); }
+  ActorSystem& core() const noexcept override { return CellBase::system(); }
+  bool terminated() const noexcept override { return is_terminated(); }
+  CellBase* as_cell() noexcept override { return this; }
+  void add_watcher(CellBase& watcher) override { add_watcher_from(watcher); }
+  void remove_watcher(CellBase& watcher) override { remove_watcher_from(watcher); }
+  RecipientBase& recipient() noexcept override { return *this; }
+
+  // ---- Runnable ----
+  void run(FiberHost& host) override {
+    host_ = &host;
+    bool still_scheduled = false;
+    try {
+      still_scheduled = turn();
+    } catch (...) {
+      // Only FiberCancelled gets here: the turn was parked and its node is being torn down.
+      host_ = nullptr;
+      this->release();
+      throw;
+    }
+    host_ = nullptr;
+    if (!still_scheduled) this->release();  // the schedule's reference; may free this cell
+  }
+  void discard() noexcept override { this->release(); }
+
+  // ---- used by ActorContext, TimerScheduler, StashBuffer ----
+  struct Timer {
+    enum class Mode : std::uint8_t { single, fixed_delay, fixed_rate };
+    std::string key;
+    std::optional<M> message;
+    std::uint64_t generation = 0;
+    TimerId id;
+    Mode mode = Mode::single;
+    Duration interval{0};
+    Instant due{};
+  };
+
+  struct TypedExtras {
+    std::optional<Behavior<M>> supervised;      // the supervise behavior: clauses, restart target
+    std::optional<Behavior<M>> stopped_action;  // behaviors::stopped(f)
+    std::deque<M> unstashed;                    // handled before the mailbox
+    std::optional<StashBuffer<M>> stash;
+    std::optional<TimerScheduler<M>> scheduler;
+    std::vector<Timer> timers;
+    std::uint64_t next_generation = 0;
+    std::vector<std::pair<UntypedActorRef, M>> watch_messages;
+    MailboxConfig mailbox;
+    std::deque<M> bounded;  // the bounded mailbox, under lock_
+    std::optional<M> receive_timeout_message;
+    Duration receive_timeout{0};
+    TimerId receive_timeout_timer;
+    std::uint64_t receive_timeout_generation = 0;
+    bool delivering_receive_timeout = false;
+  };
+
+  TypedExtras& typed() {
+    if (typed_ == nullptr) typed_ = new TypedExtras();
+    return *typed_;
+  }
+
+  void start_timer(std::string key, M message, typename Timer::Mode mode, Duration initial,
+                   Duration interval) {
+    ORRERY_ASSERT(initial.count() >= 0 && interval.count() >= 0, "negative timer delay");
+    cancel_timer(key);
+    TypedExtras& state = typed();
+    Timer timer;
+    timer.key = std::move(key);
+    timer.message.emplace(std::move(message));
+    timer.generation = ++state.next_generation;
+    timer.mode = mode;
+    timer.interval = interval;
+    timer.due = system().env().clock.now() + initial;
+    timer.id = arm_timer(timer.due, timer.generation);
+    state.timers.push_back(std::move(timer));
+  }
+
+  bool cancel_timer(std::string_view key) {
+    if (typed_ == nullptr) return false;
+    auto& timers = typed_->timers;
+    for (auto it = timers.begin(); it != timers.end(); ++it) {
+      if (it->key == key) {
+        system().env().timers.cancel(it->id);
+        timers.erase(it);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  const std::vector<Timer>* timer_list() const { return typed_ != nullptr ? &typed_->timers : nullptr; }
+
+  void set_receive_timeout(Duration timeout, M message) {
+    ORRERY_ASSERT(timeout.count() > 0, "a receive timeout must be positive");
+    TypedExtras& state = typed();
+    state.receive_timeout = timeout;
+    state.receive_timeout_message.emplace(std::move(message));
+    rearm_receive_timeout();
+  }
+
+  void cancel_receive_timeout() {
+    if (typed_ == nullptr || !typed_->receive_timeout_message) return;
+    system().env().timers.cancel(typed_->receive_timeout_timer);
+    typed_->receive_timeout_message.reset();
+    ++typed_->receive_timeout_generation;
+  }
+
+  void add_watch_message(const UntypedActorRef& target, M message) {
+    auto& messages = typed().watch_messages;
+    std::erase_if(messages, [&](const auto& entry) { return entry.first == target; });
+    messages.emplace_back(target, std::move(message));
+  }
+
+  /// A message adapter threw: signal MessageAdaptionFailure; unhandled, it fails the actor.
+  void deliver_adaption_failure(std::exception_ptr error) {
+    if (!can_process_messages()) return;
+    if (!deliver_signal(MessageAdaptionFailure{error, describe(error)})) {
+      handle_failure(error, "a message adapter");
+    }
+  }
+
+  void remove_watch_message(const UntypedActorRef& target) {
+    if (typed_ == nullptr) return;
+    std::erase_if(typed_->watch_messages, [&](const auto& entry) { return entry.first == target; });
+  }
+
+ protected:
+  // ---- CellBase's typed operations ----
+  void start_behavior() override {
+    ORRERY_ASSERT(lifecycle() == Lifecycle::created);
+    try {
+      Behavior<M> started = canonicalize(std::move(behavior_));
+      set_lifecycle(Lifecycle::running);
+      install(std::move(started));
+    } catch (const FiberCancelled&) {
+      throw;
+    } catch (...) {
+      behavior_ = Behavior<M>();
+      handle_failure(std::current_exception(), "setup");
+    }
+  }
+
+  bool deliver_signal(const Signal& signal) override {
+    const bool lifecycle_signal =
+        std::holds_alternative<PostStop>(signal) || std::holds_alternative<PreRestart>(signal);
+    bool handled = false;
+    if (behavior_.kind() == BehaviorKind::receive) {
+      try {
+        Behavior<M> next = behavior_.impl()->receive_signal(*this, signal);
+        handled = next.kind() != BehaviorKind::unhandled;
+        if (handled && !lifecycle_signal) apply(std::move(next), nullptr);
+      } catch (const FiberCancelled&) {
+        throw;
+      } catch (...) {
+        handled = true;
+        if (lifecycle_signal) {
+          system().log(LogLevel::error, CellBase::path(),
+                       "a lifecycle signal handler threw: " + describe(std::current_exception()));
+        } else {
+          handle_failure(std::current_exception(), "a signal");
+        }
+      }
+    }
+    if (std::holds_alternative<PostStop>(signal) && typed_ != nullptr && typed_->stopped_action) {
+      try {
+        typed_->stopped_action->impl()->receive_signal(*this, signal);
+      } catch (const FiberCancelled&) {
+        throw;
+      } catch (...) {
+        system().log(LogLevel::error, CellBase::path(),
+                     "a stopped() action threw: " + describe(std::current_exception()));
+      }
+      handled = true;
+    }
+    return handled;
+  }
+
+  void restart_behavior() override {
+    ORRERY_ASSERT(typed_ != nullptr && typed_->supervised, "restarting without supervision");
+    Behavior<M> target = typed_->supervised->impl()->supervision()->inner;
+    try {
+      install(canonicalize(std::move(target)));
+    } catch (const FiberCancelled&) {
+      throw;
+    } catch (...) {
+      behavior_ = Behavior<M>();
+      handle_failure(std::current_exception(), "restart");
+    }
+  }
+
+  void drain_mailbox(const char* reason) override {
+    MessageBuffer<M> inbox;
+    std::deque<M> bounded;
+    {
+      SpinLockGuard guard(lock_);
+      inbox.swap(inbox_);
+      if (typed_ != nullptr) bounded.swap(typed_->bounded);
+    }
+    const bool report = reason != nullptr && reason[0] != '\0';
+    const std::string self_path = report ? CellBase::path() : std::string();
+    auto dead = [&](M& message) {
+      if (report) system().dead_letter(self_path, message_type_name(message), reason);
+    };
+    if (typed_ != nullptr) {
+      for (M& message : typed_->unstashed) dead(message);
+      typed_->unstashed.clear();
+      if (typed_->stash) {
+        for (M& message : typed_->stash->buffer_) dead(message);
+        typed_->stash->buffer_.clear();
+      }
+    }
+    for (std::uint32_t i = batch_read_; i < batch_.size(); ++i) dead(batch_[i]);
+    batch_.release();
+    batch_read_ = 0;
+    for (std::uint32_t i = 0; i < inbox.size(); ++i) dead(inbox[i]);
+    for (M& message : bounded) dead(message);
+  }
+
+  void release_state() override {
+    cancel_timers();
+    behavior_ = Behavior<M>();
+    delete std::exchange(typed_, nullptr);
+    batch_.release();
+    SpinLockGuard guard(lock_);
+    inbox_.release();
+  }
+
+  void fire_timer(std::uint64_t key, std::uint64_t generation) override {
+    if (typed_ == nullptr) return;
+    if (key == receive_timeout_key) {
+      fire_receive_timeout(generation);
+      return;
+    }
+    auto& timers = typed_->timers;
+    auto it = std::find_if(timers.begin(), timers.end(),
+                           [&](const Timer& t) { return t.generation == generation; });
+    if (it == timers.end()) return;  // cancelled or replaced: never delivered
+    if (it->mode == Timer::Mode::single) {
+      M message = std::move(*it->message);
+      timers.erase(it);
+      handle_message(message);
+      return;
+    }
+    const Instant now = system().env().clock.now();
+    it->due = it->mode == Timer::Mode::fixed_rate ? it->due + it->interval : now + it->interval;
+    it->id = arm_timer(it->due, it->generation);
+    if constexpr (std::is_copy_constructible_v<M>) {
+      M message = *it->message;
+      handle_message(message);
+    } else {
+      ORRERY_UNREACHABLE("periodic timers need a copyable message");
+    }
+  }
+
+  void cancel_timers() override {
+    if (typed_ == nullptr) return;
+    for (const Timer& timer : typed_->timers) system().env().timers.cancel(timer.id);
+    typed_->timers.clear();
+    cancel_receive_timeout();
+  }
+
+  bool deliver_watch_message(const UntypedActorRef& ref) override {
+    if (typed_ == nullptr) return false;
+    auto& messages = typed_->watch_messages;
+    auto it = std::find_if(messages.begin(), messages.end(),
+                           [&](const auto& entry) { return entry.first == ref; });
+    if (it == messages.end()) return false;
+    M message = std::move(it->second);
+    messages.erase(it);
+    handle_message(message);
+    return true;
+  }
+
+  const std::vector<FailureClause>* supervision_clauses() const override {
+    if (typed_ == nullptr || !typed_->supervised) return nullptr;
+    return &typed_->supervised->impl()->supervision()->clauses;
+  }
+
+ private:
+  friend class ActorContext<M>;
+  friend class StashBuffer<M>;
+  static constexpr std::uint64_t receive_timeout_key = 1;
+
+  /// One turn: system messages first, then up to `throughput` messages. Returns whether the
+  /// cell is still scheduled (it handed itself back to the executor).
+  bool turn() {
+    std::uint32_t budget = system().config().throughput;
+    for (;;) {
+      if (has_system_messages()) process_system_messages();
+      const Lifecycle state = lifecycle();
+      if (state == Lifecycle::terminated) return false;
+      if (state != Lifecycle::running) {
+        // Messages wait while the actor starts, restarts, backs off or stops.
+        SpinLockGuard guard(lock_);
+        if (has_system_messages()) continue;
+        scheduled_ = false;
+        return false;
+      }
+      if (typed_ != nullptr && !typed_->unstashed.empty()) {
+        if (budget-- == 0) break;
+        M message = std::move(typed_->unstashed.front());
+        typed_->unstashed.pop_front();
+        handle_message(message);
+        continue;
+      }
+      if (batch_read_ == batch_.size() && !refill_batch()) return false;
+      if (batch_read_ == batch_.size()) continue;  // only system messages arrived
+      if (budget-- == 0) break;
+      handle_message(batch_[batch_read_++]);
+    }
+    reschedule();  // throughput used up: let the worker run others
+    return true;
+  }
+
+  /// Takes the next messages from the mailbox; false when the cell went idle.
+  bool refill_batch() {
+    batch_.clear();
+    batch_read_ = 0;
+    SpinLockGuard guard(lock_);
+    if (bounded_) {
+      if (typed_ != nullptr && !typed_->bounded.empty()) {
+        batch_.push_back(std::move(typed_->bounded.front()));
+        typed_->bounded.pop_front();
+      }
+    } else {
+      batch_.swap(inbox_);
+    }
+    if (!batch_.empty() || has_system_messages()) return true;
+    scheduled_ = false;
+    return false;
+  }
+
+  void tell_bounded(M&& message) {  // called with lock_ held; unlocks
+    TypedExtras& state = typed();
+    std::optional<M> dropped;
+    const char* reason = nullptr;
+    if (state.bounded.size() >= state.mailbox.capacity) {
+      switch (state.mailbox.overflow) {
+        case OverflowPolicy::drop_newest:
+          lock_.unlock();
+          system().dead_letter(CellBase::path(), message_type_name(message), "mailbox full");
+          return;
+        case OverflowPolicy::drop_oldest:
+          dropped.emplace(std::move(state.bounded.front()));
+          state.bounded.pop_front();
+          reason = "mailbox full: oldest dropped";
+          break;
+        case OverflowPolicy::fail_sender:
+          lock_.unlock();
+          system().dead_letter(CellBase::path(), message_type_name(message), "mailbox full");
+          throw MailboxOverflowError("the mailbox of " + CellBase::path() + " is full (capacity " +
+                                     std::to_string(state.mailbox.capacity) + ")");
+      }
+    }
+    state.bounded.push_back(std::move(message));
+    ORRERY_ASSERT(state.bounded.size() <= state.mailbox.capacity);
+    const bool idle = !scheduled_;
+    scheduled_ = true;
+    lock_.unlock();
+    if (dropped) system().dead_letter(CellBase::path(), message_type_name(*dropped), reason);
+    if (idle) schedule_from_idle();
+  }
+
+  void handle_message(M& message) {
+    try {
+      switch (behavior_.kind()) {
+        case BehaviorKind::receive:
+          apply(behavior_.impl()->receive(*this, message), &message);
+          break;
+        case BehaviorKind::empty:
+          system().unhandled(CellBase::path(), message_type_name(message));
+          break;
+        case BehaviorKind::ignore:
+          break;
+        default:
+          ORRERY_UNREACHABLE("a running actor's behavior is receive, empty or ignore");
+      }
+    } catch (const FiberCancelled&) {
+      throw;
+    } catch (...) {
+      handle_failure(std::current_exception(), "a message");
+    }
+    if (typed_ != nullptr && typed_->receive_timeout_message && !typed_->delivering_receive_timeout) {
+      rearm_receive_timeout();
+    }
+  }
+
+  /// Makes the behavior a handler returned current.
+  void apply(Behavior<M>&& next, M* message) {
+    switch (next.kind()) {
+      case BehaviorKind::same:
+        return;
+      case BehaviorKind::unhandled:
+        if (message != nullptr) system().unhandled(CellBase::path(), message_type_name(*message));
+        return;
+      case BehaviorKind::stopped:
+        if (next.impl() != nullptr) typed().stopped_action.emplace(std::move(next));
+        stop_self();
+        return;
+      default:
+        install(canonicalize(std::move(next)));
+    }
+  }
+
+  void install(Behavior<M>&& behavior) {
+    if (behavior.kind() == BehaviorKind::stopped) {
+      if (behavior.impl() != nullptr) typed().stopped_action.emplace(std::move(behavior));
+      stop_self();
+      return;
+    }
+    behavior_ = std::move(behavior);
+  }
+
+  Behavior<M> unwrap_supervision(Behavior<M> behavior) {
+    while (behavior.kind() == BehaviorKind::supervise) {
+      Behavior<M> inner = behavior.impl()->supervision()->inner;
+      typed().supervised.emplace(std::move(behavior));
+      behavior = std::move(inner);
+    }
+    return behavior;
+  }
+
+  /// Runs setups and installs supervision until a behavior that handles messages remains.
+  Behavior<M> canonicalize(Behavior<M> behavior) {
+    for (int depth = 0;; ++depth) {
+      ORRERY_ASSERT(depth < 1000, "setup returned setup a thousand times");
+      switch (behavior.kind()) {
+        case BehaviorKind::deferred:
+          behavior = behavior.impl()->start(*this);
+          break;
+        case BehaviorKind::supervise:
+          behavior = unwrap_supervision(std::move(behavior));
+          break;
+        case BehaviorKind::same:
+        case BehaviorKind::unhandled:
+          throw std::logic_error("a setup must return a behavior, not same() or unhandled()");
+        default:
+          return behavior;
+      }
+    }
+  }
+
+  TimerId arm_timer(Instant due, std::uint64_t generation, std::uint64_t key = 0) {
+    IntrusivePtr<RecipientBase> self(this);
+    return system().env().timers.schedule_at(due, [self, generation, key] {
+      auto* message = new SystemMessage(SystemMessage::Kind::timer);
+      message->key = key;
+      message->generation = generation;
+      self->as_cell()->post_system(message);
+    });
+  }
+
+  void rearm_receive_timeout() {
+    TypedExtras& state = *typed_;
+    system().env().timers.cancel(state.receive_timeout_timer);
+    ++state.receive_timeout_generation;
+    state.receive_timeout_timer =
+        arm_timer(system().env().clock.now() + state.receive_timeout,
+                  state.receive_timeout_generation, receive_timeout_key);
+  }
+
+  void fire_receive_timeout(std::uint64_t generation) {
+    TypedExtras& state = *typed_;
+    if (!state.receive_timeout_message || generation != state.receive_timeout_generation) return;
+    if constexpr (std::is_copy_constructible_v<M>) {
+      M message = *state.receive_timeout_message;
+      state.delivering_receive_timeout = true;
+      handle_message(message);
+      if (typed_ != nullptr) typed_->delivering_receive_timeout = false;
+    } else {
+      ORRERY_UNREACHABLE("a receive timeout needs a copyable message");
+    }
+  }
+
+  Behavior<M> behavior_;
+  MessageBuffer<M> inbox_;  // under lock_
+  MessageBuffer<M> batch_;  // the turn's
+  std::uint32_t batch_read_ = 0;
+  TypedExtras* typed_ = nullptr;
+};
+
+namespace detail {
+
+/// Checks an actor name (Akka's rules): not empty, no '/', not starting with '$', and only
+/// URI-safe characters. Throws ActorNameError.
+void validate_actor_name(std::string_view name);
+
+template <class M>
+ActorRef<M> spawn_cell(ActorSystem& system, CellBase& parent, Behavior<M> behavior,
+                       std::string_view name, const Props& props) {
+  if (!name.empty()) validate_actor_name(name);
+  auto* cell = new TypedCell<M>(system, &parent, system.next_actor_id(), std::move(behavior), props);
+  IntrusivePtr<Recipient<M>> ref(cell);
+  parent.register_child(*cell, name);  // throws on a clash; `ref` then frees the cell
+  if (cell->lifecycle() == CellBase::Lifecycle::created) {
+    cell->post_system(new SystemMessage(SystemMessage::Kind::start));
+  }
+  return ActorRef<M>(std::move(ref));
+}
+
+/// A message adapter's recipient: converts N to M on the sender's thread.
+template <class N, class M, class F>
+class AdapterRecipient final : public Recipient<N> {
+ public:
+  AdapterRecipient(TypedCell<M>& target, F adapt) : target_(&target), adapt_(std::move(adapt)) {}
+  void tell(N&& message) override {
+    std::optional<M> adapted;
+    try {
+      adapted.emplace(adapt_(std::move(message)));
+    } catch (...) {
+      auto* failure = new SystemMessage(SystemMessage::Kind::run);
+      failure->task = [error = std::current_exception()](CellBase& cell) {
+        auto& typed = static_cast<TypedCell<M>&>(cell);
+        typed.deliver_adaption_failure(error);
+      };
+      target_->post_system(failure);
+      return;
+    }
+    target_->tell(std::move(*adapted));
+  }
+  std::string path() const override { return target_->path(); }
+  std::uint64_t uid() const noexcept override { return target_->uid(); }
+  ActorSystem& core() const noexcept override { return target_->core(); }
+  bool terminated() const noexcept override { return target_->terminated(); }
+  CellBase* as_cell() noexcept override { return target_.get(); }
+  void add_watcher(CellBase& watcher) override { target_->add_watcher(watcher); }
+  void remove_watcher(CellBase& watcher) override { target_->remove_watcher(watcher); }
+  bool same_actor(const RecipientBase& other) const noexcept override {
+    return target_->same_actor(other);
+  }
+
+ private:
+  IntrusivePtr<TypedCell<M>> target_;
+  F adapt_;
+};
+
+}  // namespace detail
+
+}  // namespace orrery

@@ -1,0 +1,162 @@
+#pragma once
+// Future<T> / Promise<T>: a value (or an Error) that arrives later, completed exactly once. An
+// ask returns one; so does ActorSystem::when_terminated. Three ways to wait:
+//  - inside an actor: ctx.await(future) parks that actor's turn on a fiber (its mailbox waits,
+//    the worker goes on with other actors);
+//  - in a driver fiber (a scenario script): the script's await does the same;
+//  - from a plain production thread: get() blocks the thread (spinning briefly first).
+// In the simulator nothing may block the world's thread: use a fiber.
+
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <orrery/core/assert.hpp>
+#include <orrery/core/intrusive_ptr.hpp>
+#include <orrery/core/result.hpp>
+#include <orrery/core/spin_lock.hpp>
+#include <orrery/core/unique_function.hpp>
+#include <utility>
+#include <vector>
+
+namespace orrery {
+
+/// The value of a future that carries only completion.
+struct Done {
+  friend bool operator==(Done, Done) = default;
+};
+
+namespace detail {
+
+template <class T>
+class FutureState {
+ public:
+  using Callback = UniqueFunction<void(const Result<T>&)>;
+
+  /// Completes once; false (and nothing changes) when already complete.
+  bool try_complete(Result<T> result) {
+    std::vector<std::pair<std::uint64_t, Callback>> callbacks;
+    {
+      SpinLockGuard guard(lock_);
+      if (completed_.load(std::memory_order_relaxed)) return false;
+      result_.emplace(std::move(result));
+      callbacks.swap(callbacks_);
+      completed_.store(true, std::memory_order_release);
+    }
+    completed_.notify_all();
+    for (auto& entry : callbacks) entry.second(*result_);
+    return true;
+  }
+
+  bool completed() const noexcept { return completed_.load(std::memory_order_acquire); }
+
+  /// Runs `callback` on completion (at once, on this thread, if already complete). Returns a
+  /// token for remove_callback.
+  std::uint64_t on_complete(Callback callback) {
+    {
+      SpinLockGuard guard(lock_);
+      if (!completed_.load(std::memory_order_relaxed)) {
+        const std::uint64_t token = ++next_token_;
+        callbacks_.emplace_back(token, std::move(callback));
+        return token;
+      }
+    }
+    callback(*result_);
+    return 0;
+  }
+
+  /// Removes a callback that has not run; false when it ran or is running.
+  bool remove_callback(std::uint64_t token) {
+    SpinLockGuard guard(lock_);
+    for (auto it = callbacks_.begin(); it != callbacks_.end(); ++it) {
+      if (it->first == token) {
+        callbacks_.erase(it);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /// Blocks the calling thread until complete: spins briefly, then waits on the atomic.
+  void wait() const noexcept {
+    for (int spin = 0; spin < 4096 && !completed(); ++spin) {
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#endif
+    }
+    while (!completed()) completed_.wait(false, std::memory_order_acquire);
+  }
+
+  Result<T>& result() {
+    ORRERY_ASSERT(completed(), "reading a future's result before it completed");
+    return *result_;
+  }
+
+  void add_ref() const noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
+  void release() const noexcept {
+    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+  }
+
+ private:
+  mutable std::atomic<std::uint32_t> refs_{0};
+  std::atomic<bool> completed_{false};
+  SpinLock lock_;
+  std::optional<Result<T>> result_;
+  std::vector<std::pair<std::uint64_t, Callback>> callbacks_;
+  std::uint64_t next_token_ = 0;
+};
+
+}  // namespace detail
+
+template <class T>
+class Future {
+ public:
+  Future() = default;
+  explicit Future(IntrusivePtr<detail::FutureState<T>> state) : state_(std::move(state)) {}
+
+  bool valid() const noexcept { return static_cast<bool>(state_); }
+  bool ready() const noexcept { return state_ && state_->completed(); }
+
+  /// Blocks the calling (production, non-worker) thread until the result is there, and takes it.
+  Result<T> get() {
+    ORRERY_ASSERT(state_, "get() on an empty Future");
+    state_->wait();
+    return take();
+  }
+
+  /// Takes the result of a ready future.
+  Result<T> take() {
+    ORRERY_ASSERT(ready(), "take() on a future that is not ready");
+    Result<T> result = std::move(state_->result());
+    state_.reset();
+    return result;
+  }
+
+  /// Runs `callback(const Result<T>&)` on completion, on the completing thread (at once if ready).
+  template <class F>
+  void on_complete(F callback) {
+    ORRERY_ASSERT(state_, "on_complete() on an empty Future");
+    state_->on_complete(std::move(callback));
+  }
+
+  detail::FutureState<T>* state() const noexcept { return state_.get(); }
+
+ private:
+  IntrusivePtr<detail::FutureState<T>> state_;
+};
+
+template <class T>
+class Promise {
+ public:
+  Promise() : state_(new detail::FutureState<T>()) {}
+
+  Future<T> future() const { return Future<T>(state_); }
+  bool try_complete(Result<T> result) { return state_->try_complete(std::move(result)); }
+  bool complete(T value) { return try_complete(Result<T>(std::move(value))); }
+  bool fail(Error error) { return try_complete(Result<T>(std::move(error))); }
+  bool completed() const noexcept { return state_->completed(); }
+
+ private:
+  IntrusivePtr<detail::FutureState<T>> state_;
+};
+
+}  // namespace orrery
