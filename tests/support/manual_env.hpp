@@ -60,6 +60,7 @@ class FifoExecutor final : public Executor {
   FifoExecutor() : host_(FiberConfig{}, [this] { return step(); }) {}
   void schedule(Runnable& runnable) override { ready_.push_back(&runnable); }
   std::uint32_t concurrency() const noexcept override { return 1; }
+  bool supports_blocking_wait() const noexcept override { return false; }
   /// Runs until nothing is ready.
   void drain() { host_.run(); }
   bool idle() const { return ready_.empty(); }

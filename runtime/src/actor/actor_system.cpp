@@ -33,8 +33,12 @@ void ActorSystemPtr::reset() {
   ActorSystem* system = std::exchange(system_, nullptr);
   if (system == nullptr) return;
   if (!system->terminated()) {
-    system->terminate();
-    system->when_terminated().get();
+    if (system->env().executor.supports_blocking_wait()) {
+      system->terminate();
+      system->when_terminated().get();
+    } else {
+      system->abort();  // nothing else can run the executor: dropping a live system is a crash
+    }
   }
   // From here the Env may go away: the system (kept alive by refs users still hold) only counts.
   system->detached_.store(true, std::memory_order_release);

@@ -29,6 +29,7 @@ struct CellBase::Extras {
   std::optional<SupervisorStrategy> restart_strategy;  // set while restarting or backing off
   bool backoff_waited = false;
   bool in_restart_setup = false;  // a failure now is the restarted setup failing again
+  std::uint32_t restart_setup_failures = 0;  // consecutive; reset by a setup that succeeds
   std::exception_ptr stop_error;  // why the actor stopped, if it failed
   Fiber* parked_fiber = nullptr;
 };
@@ -45,6 +46,9 @@ std::string base36(std::uint64_t value) {
   std::reverse(text.begin(), text.end());
   return text;
 }
+
+/// Consecutive failed setups an unlimited restart retries before it gives up and stops.
+constexpr std::uint32_t restart_setup_failures_max = 10;
 
 CellBase* cell_of(const UntypedActorRef& ref) {
   return ref.recipient() != nullptr ? ref.recipient()->as_cell() : nullptr;
@@ -378,8 +382,12 @@ void CellBase::handle_failure(std::exception_ptr error, const char* during) {
     }
   }
   if (extras_ != nullptr && extras_->in_restart_setup &&
-      strategy.kind() == SupervisorStrategy::Kind::restart && !strategy.limited()) {
+      strategy.kind() == SupervisorStrategy::Kind::restart && !strategy.limited() &&
+      ++extras_->restart_setup_failures > restart_setup_failures_max) {
     // An unlimited restart of a setup that keeps failing would spin forever: stop instead.
+    system_->log(LogLevel::error, path(),
+                 fmt::format("setup failed {} times in a row while restarting: stopping",
+                             extras_->restart_setup_failures));
     strategy = SupervisorStrategy::stop();
   }
   if (strategy.logging()) {
@@ -478,7 +486,10 @@ void CellBase::complete_restart() {
   set_lifecycle(Lifecycle::running);
   state.in_restart_setup = true;
   restart_behavior();
-  if (extras_ != nullptr) extras_->in_restart_setup = false;
+  if (extras_ != nullptr) {
+    extras_->in_restart_setup = false;
+    if (lifecycle() == Lifecycle::running) extras_->restart_setup_failures = 0;
+  }
 }
 
 // ---- stopping ----
@@ -514,6 +525,12 @@ void CellBase::finish_stop() {
     watching.swap(extras_->watching);
   }
   const UntypedActorRef self = self_untyped();
+  // The parent first: by the time it sees Terminated, the child's name is free again.
+  if (parent_ != nullptr) {
+    auto* notice = new SystemMessage(SystemMessage::Kind::child_terminated);
+    notice->ref = self;
+    parent_->post_system(notice);
+  }
   for (const UntypedActorRef& watcher : watchers) {
     if (CellBase* cell = cell_of(watcher)) {
       auto* notice = new SystemMessage(SystemMessage::Kind::death_notice);
@@ -524,13 +541,7 @@ void CellBase::finish_stop() {
   }
   for (const UntypedActorRef& target : watching) target.recipient()->remove_watcher(*this);
   release_state();
-  if (parent_ != nullptr) {
-    auto* notice = new SystemMessage(SystemMessage::Kind::child_terminated);
-    notice->ref = self;
-    parent_->post_system(notice);
-  } else {
-    system_->on_root_terminated();
-  }
+  if (parent_ == nullptr) system_->on_root_terminated();
 }
 
 void CellBase::abort_subtree() {

@@ -112,6 +112,7 @@ class Fiber final : public Runnable {
 struct FiberHost::Impl {
   Impl(FiberHost& owner, FiberConfig config, UniqueFunction<bool()> step)
       : self(owner),
+        worker_index(config.worker_index),
         stacks(config.stack_bytes, config.pooled_stacks_max),
         loop_step(std::move(step)) {
     native.host = this;
@@ -124,6 +125,7 @@ struct FiberHost::Impl {
   }
 
   FiberHost& self;
+  std::int32_t worker_index;
   StackPool stacks;
   UniqueFunction<bool()> loop_step;
   Fiber native;                     // the thread's own stack
@@ -153,7 +155,7 @@ struct FiberHost::Impl {
     fiber->cancel_requested = false;
     fiber->return_to = nullptr;
     fiber->name = std::move(name);
-    fiber->affinity = Runnable::any_worker;
+    fiber->affinity = worker_index;
     fiber->next_scheduled = nullptr;
     return *fiber;
   }
@@ -369,6 +371,7 @@ void FiberHost::suspend(std::string_view waiting_for, UniqueFunction<void(Fiber&
     // materialize() marks it running; it is entered for the first time by this switch.
   }
   me.state = Fiber::State::parked;
+  me.affinity = impl.worker_index;  // resumed by this host only
   me.waiting_for.assign(waiting_for);
   impl.parked.push_back(&me);
   ORRERY_ASSERT(!impl.pending_arm, "one deferred arm at a time");

@@ -53,8 +53,9 @@ struct ActorSystemConfig {
 
 class ActorSystem;
 
-/// Owning handle: destroying it terminates the system gracefully and waits (production). In the
-/// simulator, crash with abort() (or terminate and run the world until terminated) first.
+/// Owning handle. Destroying it while the system runs terminates it gracefully and waits
+/// (production); where nothing can run the executor meanwhile (the simulator), it aborts the
+/// system instead, like a crash. To stop gracefully there, terminate() and run until terminated.
 class ActorSystemPtr {
  public:
   ActorSystemPtr() = default;

@@ -34,6 +34,9 @@ struct FiberConfig {
   std::size_t stack_bytes = 256 * 1024;
   /// Stacks kept for reuse (mapping a guard-paged stack costs tens of microseconds).
   std::size_t pooled_stacks_max = 64;
+  /// The executor worker this host belongs to: a fiber parked here gets it as its Runnable
+  /// affinity, so that it resumes on this host. -1 for single-threaded executors.
+  std::int32_t worker_index = -1;
 };
 
 /// A fiber of a FiberHost. It is a Runnable: scheduling it on the executor resumes it (or

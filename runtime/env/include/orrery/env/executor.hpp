@@ -50,6 +50,11 @@ class Executor {
   virtual void schedule(Runnable& runnable) = 0;
   /// How many Runnables may run at once (worker threads; 1 in the simulator).
   virtual std::uint32_t concurrency() const noexcept = 0;
+  /// Whether a thread outside the executor may block until scheduled work is done. False when
+  /// the executor runs on its caller's own thread (the simulator): there, waiting would never
+  /// end, so whoever would wait must run the world instead (or, dropping a live ActorSystem,
+  /// crash it).
+  virtual bool supports_blocking_wait() const noexcept { return true; }
 };
 
 }  // namespace orrery

@@ -1,0 +1,211 @@
+// Timers (single, fixed delay, fixed rate, keyed, cancelled on stop), receive timeouts, ask from
+// outside and inside, await, adapters and pipe_to_self.
+#include <catch2/catch.hpp>
+#include <orrery/actor.hpp>
+#include <support/harnesses.hpp>
+#include <support/recorder.hpp>
+
+namespace orrery {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct Tick {
+  std::string key;
+};
+
+TEMPLATE_TEST_CASE("timers fire on time, keyed, replaced, cancelled", "[timers]", ORRERY_HARNESSES) {
+  TestType h;
+  auto system = ActorSystem::create(h.env());
+  test::Recorder<std::string> out(*system);
+  auto reply = out.ref();
+  struct Cancel {
+    std::string key;
+  };
+  using M = std::variant<Tick, Cancel>;
+  auto ref = system->spawn(
+      behaviors::setup<M>([reply](ActorContext<M>& ctx) {
+        auto& timers = ctx.timers();
+        timers.start_single_timer("once", M(Tick{"once"}), 50ms);
+        timers.start_single_timer("replaced", M(Tick{"replaced-old"}), 30ms);
+        timers.start_single_timer("replaced", M(Tick{"replaced-new"}), 60ms);
+        timers.start_timer_with_fixed_delay("every", M(Tick{"every"}), 20ms);
+        timers.start_single_timer("cancelled", M(Tick{"cancelled"}), 40ms);
+        timers.cancel("cancelled");
+        return behaviors::receive<M>(
+            [reply](ActorContext<M>& inner, Tick& t) {
+              reply.tell(t.key);
+              if (t.key == "every" && inner.timers().is_timer_active("every") &&
+                  !inner.timers().is_timer_active("once")) {
+                inner.timers().cancel("every");
+              }
+            },
+            [](ActorContext<M>& inner, Cancel& c) { inner.timers().cancel(c.key); });
+      }),
+      "timed");
+  REQUIRE(h.run_until([&] {
+    auto seen = out.messages();
+    return std::count(seen.begin(), seen.end(), "replaced-new") == 1 &&
+           std::count(seen.begin(), seen.end(), "once") == 1;
+  }, 5s));
+  h.pass(200ms);
+  auto seen = out.messages();
+  REQUIRE(std::count(seen.begin(), seen.end(), "replaced-old") == 0);
+  REQUIRE(std::count(seen.begin(), seen.end(), "cancelled") == 0);
+  const auto every = std::count(seen.begin(), seen.end(), "every");
+  REQUIRE(every >= 2);
+  REQUIRE(every <= 4);  // cancelled by the first tick after "once"
+  h.shutdown(system);
+}
+
+TEMPLATE_TEST_CASE("a stopped actor's timers never fire", "[timers]", ORRERY_HARNESSES) {
+  TestType h;
+  auto system = ActorSystem::create(h.env());
+  test::Recorder<std::string> out(*system);
+  auto reply = out.ref();
+  auto ref = system->spawn(behaviors::setup<Tick>([reply](ActorContext<Tick>& ctx) {
+                             ctx.timers().start_timer_at_fixed_rate("rate", Tick{"rate"}, 10ms);
+                             return behaviors::receive<Tick>([reply](ActorContext<Tick>&, Tick& t) -> Behavior<Tick> {
+                               reply.tell(t.key);
+                               return behaviors::stopped();
+                             });
+                           }),
+                           "once-then-stop");
+  REQUIRE(h.run_until(out.has(1), 5s));
+  h.pass(100ms);
+  REQUIRE(out.count() == 1);
+  REQUIRE(system->dead_letter_count() == 0);
+  h.shutdown(system);
+}
+
+TEMPLATE_TEST_CASE("receive timeout fires after silence and is reset by messages", "[timers]",
+                   ORRERY_HARNESSES) {
+  TestType h;
+  auto system = ActorSystem::create(h.env());
+  test::Recorder<std::string> out(*system);
+  auto reply = out.ref();
+  auto ref = system->spawn(behaviors::setup<Tick>([reply](ActorContext<Tick>& ctx) {
+                             ctx.set_receive_timeout(100ms, Tick{"timeout"});
+                             return behaviors::receive<Tick>([reply](ActorContext<Tick>& inner, Tick& t) {
+                               reply.tell(t.key);
+                               if (t.key == "timeout") inner.cancel_receive_timeout();
+                             });
+                           }),
+                           "idle");
+  h.pass(60ms);
+  ref.tell(Tick{"keepalive"});
+  h.pass(60ms);
+  REQUIRE(out.messages() == std::vector<std::string>{"keepalive"});
+  REQUIRE(h.run_until(out.has(2), 5s));
+  h.pass(300ms);
+  REQUIRE(out.messages() == std::vector<std::string>{"keepalive", "timeout"});
+  h.shutdown(system);
+}
+
+struct Query {
+  int n = 0;
+  ActorRef<int> reply_to;
+};
+
+Behavior<Query> doubler() {
+  return behaviors::receive<Query>([](ActorContext<Query>&, Query& q) { q.reply_to.tell(q.n * 2); });
+}
+
+TEMPLATE_TEST_CASE("await inside an actor suspends only that actor's mailbox", "[ask]",
+                   ORRERY_HARNESSES) {
+  TestType h;
+  auto system = ActorSystem::create(h.env());
+  test::Recorder<std::string> out(*system);
+  auto reply = out.ref();
+  auto slow = system->spawn(
+      behaviors::setup<Query>([](ActorContext<Query>& ctx) {
+        return behaviors::receive<Query>([&ctx](ActorContext<Query>&, Query& q) {
+          ctx.schedule_once(50ms, q.reply_to, q.n * 2);
+        });
+      }),
+      "slow");
+  struct Start {
+    int n = 0;
+  };
+  struct Other {};
+  using M = std::variant<Start, Other>;
+  auto client = system->spawn(
+      behaviors::receive<M>(
+          [slow, reply](ActorContext<M>& ctx, Start& s) {
+            reply.tell("asking");
+            Result<int> answer = ctx.await(
+                ask<int>(slow, [n = s.n](ActorRef<int> r) { return Query{n, r}; }, 1s));
+            reply.tell("answer " + std::to_string(answer.value()));
+          },
+          [reply](ActorContext<M>&, Other&) { reply.tell("other"); }),
+      "client");
+  auto bystander = system->spawn(doubler(), "bystander");
+  client.tell(Start{21});
+  client.tell(Other{});
+  test::Recorder<int> side(*system);
+  bystander.tell(Query{1, side.ref()});  // other actors go on meanwhile
+  REQUIRE(h.run_until(side.has(1), 5s));
+  REQUIRE(h.run_until(out.has(3), 5s));
+  REQUIRE(out.messages() == std::vector<std::string>{"asking", "answer 42", "other"});
+  h.shutdown(system);
+}
+
+TEMPLATE_TEST_CASE("ctx.ask, adapters and pipe_to_self deliver to the actor", "[ask]",
+                   ORRERY_HARNESSES) {
+  TestType h;
+  auto system = ActorSystem::create(h.env());
+  test::Recorder<std::string> out(*system);
+  auto reply = out.ref();
+  auto target = system->spawn(doubler(), "doubler");
+  using M = std::variant<int, std::string>;
+  auto client = system->spawn(
+      behaviors::setup<M>([target, reply](ActorContext<M>& ctx) {
+        ctx.template ask<int>(
+            target, [](ActorRef<int> r) { return Query{5, r}; }, 1s,
+            [](const Result<int>& r) { return M(std::string("ask ") + std::to_string(r.value())); });
+        ActorRef<int> adapter = ctx.template message_adapter<int>([](int n) {
+          if (n < 0) throw std::invalid_argument("negative");
+          return M(std::string("adapted ") + std::to_string(n));
+        });
+        adapter.tell(7);
+        adapter.tell(-1);
+        Promise<int> promise;
+        ctx.pipe_to_self(promise.future(), [](const Result<int>& r) {
+          return M(std::string("piped ") + std::to_string(r.value()));
+        });
+        promise.complete(9);
+        return behaviors::receive<M>([reply](ActorContext<M>&, std::string& s) { reply.tell(s); })
+            .receive_signal([reply](ActorContext<M>&, const MessageAdaptionFailure& f) {
+              reply.tell("adaption failed: " + f.reason);
+            });
+      }),
+      "client");
+  REQUIRE(h.run_until(out.has(4), 5s));
+  auto seen = out.messages();
+  std::sort(seen.begin(), seen.end());
+  REQUIRE(seen == std::vector<std::string>{"adapted 7", "adaption failed: negative", "ask 10",
+                                           "piped 9"});
+  h.shutdown(system);
+}
+
+TEMPLATE_TEST_CASE("a late reply to a timed-out ask is a dead letter", "[ask]", ORRERY_HARNESSES) {
+  TestType h;
+  auto system = ActorSystem::create(h.env());
+  auto never = system->spawn(behaviors::receive<Query>([](ActorContext<Query>&, Query&) {}), "sink");
+  test::Recorder<ActorRef<int>> captured(*system);
+  auto keeper = system->spawn(
+      behaviors::receive<Query>([c = captured.ref()](ActorContext<Query>&, Query& q) { c.tell(q.reply_to); }),
+      "keeper");
+  auto lost = ask<int>(never, [](ActorRef<int> r) { return Query{1, r}; }, 50ms);
+  auto late = ask<int>(keeper, [](ActorRef<int> r) { return Query{1, r}; }, 50ms);
+  REQUIRE(h.run_until([&] { return lost.ready() && late.ready(); }, 5s));
+  REQUIRE(lost.take().error().code == Errc::timeout);
+  REQUIRE(late.take().error().code == Errc::timeout);
+  REQUIRE(captured.count() == 1);
+  captured.messages()[0].tell(99);
+  REQUIRE(system->dead_letter_count() == 1);
+  h.shutdown(system);
+}
+
+}  // namespace
+}  // namespace orrery
