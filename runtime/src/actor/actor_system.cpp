@@ -73,6 +73,8 @@ ActorSystem::ActorSystem(Env& env, ActorSystemConfig config)
   // root. Nothing runs yet, so touching the root's turn-owned state here is safe.
   root->CellBase::watch(user.untyped());
   root->CellBase::watch(system_actors.untyped());
+  coordinated_shutdown_ = std::make_unique<CoordinatedShutdown>(*this);
+  receptionist_ = spawn_system_actor(receptionist_behavior(), "receptionist");
 }
 
 ActorSystem::~ActorSystem() = default;
@@ -81,8 +83,13 @@ void ActorSystem::release() const noexcept {
   if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
 }
 
-void ActorSystem::terminate() {
+void ActorSystem::terminate(std::string reason) {
   if (terminating_.exchange(true)) return;
+  coordinated_shutdown_->run(std::move(reason));
+}
+
+void ActorSystem::stop_guardians() {
+  terminating_.store(true);
   user_guardian_->post_stop();
 }
 
@@ -96,8 +103,15 @@ void ActorSystem::guardian_terminated(CellBase& guardian) {
 
 void ActorSystem::on_root_terminated() {
   terminating_.store(true);
+  release_services();
   terminated_.try_complete(Done{});
   root_->recipient().release();  // the system's link; the tree unwinds from here
+}
+
+void ActorSystem::release_services() {
+  // Refs the system holds on its own actors would keep it alive through them.
+  receptionist_ = ActorRef<ReceptionistCommand>();
+  event_stream_.clear();
 }
 
 void ActorSystem::abort() {
@@ -117,6 +131,7 @@ void ActorSystem::abort() {
   }
   const bool already_terminated = root_->is_terminated();
   root_->abort_subtree();
+  release_services();
   if (!already_terminated) {
     terminated_.try_complete(Done{});
     root_->recipient().release();

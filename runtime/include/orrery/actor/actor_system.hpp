@@ -18,6 +18,8 @@
 #include <mutex>
 #include <orrery/actor/actor_ref.hpp>
 #include <orrery/actor/behavior.hpp>
+#include <orrery/actor/coordinated_shutdown.hpp>
+#include <orrery/actor/receptionist.hpp>
 #include <orrery/actor/event_stream.hpp>
 #include <orrery/actor/events.hpp>
 #include <orrery/actor/future.hpp>
@@ -94,9 +96,12 @@ class ActorSystem {
   ActorRef<M> spawn_system_actor(Behavior<M> behavior, std::string_view name, const Props& props = {});
 
   EventStream& event_stream() noexcept { return event_stream_; }
+  /// The receptionist actor (/system/receptionist): see <orrery/actor/receptionist.hpp>.
+  const ActorRef<ReceptionistCommand>& receptionist() const noexcept { return receptionist_; }
+  CoordinatedShutdown& coordinated_shutdown() noexcept { return *coordinated_shutdown_; }
 
   /// Runs coordinated shutdown, then stops /user (children first), then /system. Idempotent.
-  void terminate();
+  void terminate(std::string reason = "actor system terminate");
   /// Completes when every actor has stopped.
   Future<Done> when_terminated() const { return terminated_.future(); }
   bool terminated() const noexcept { return terminated_.completed(); }
@@ -143,11 +148,13 @@ class ActorSystem {
   ~ActorSystem();
   friend class CellBase;
   friend class ActorSystemPtr;
+  friend struct CoordinatedShutdownRunner;
 
   template <class M>
   ActorRef<M> spawn_under(CellBase& parent, Behavior<M> behavior, std::string_view name,
                           const Props& props);
   void on_root_terminated();
+  void release_services();
   void guardian_terminated(CellBase& guardian);
   void stop_guardians();
 
@@ -166,6 +173,8 @@ class ActorSystem {
   CellBase* user_guardian_ = nullptr;
   CellBase* system_guardian_ = nullptr;
   Serialization* serialization_ = nullptr;
+  std::unique_ptr<CoordinatedShutdown> coordinated_shutdown_;
+  ActorRef<ReceptionistCommand> receptionist_;
 };
 
 }  // namespace orrery

@@ -52,6 +52,15 @@ class EventStream {
     return targets.size();
   }
 
+  /// Drops every subscription (the system does, when it terminates).
+  void clear() {
+    std::unordered_map<std::type_index, std::vector<IntrusivePtr<RecipientBase>>> dropped;
+    {
+      std::lock_guard guard(mutex_);
+      dropped.swap(channels_);
+    }
+  }
+
   template <class E>
   std::size_t subscriber_count() const {
     std::lock_guard guard(mutex_);
