@@ -232,8 +232,8 @@ bool idle_wait(Worker& worker) {
       found = true;
       break;
     }
-    for (int i = 0; i < 16; ++i) cpu_relax();
-    if ((round & 15) == 15 && std::chrono::steady_clock::now() > deadline) break;
+    cpu_relax();  // look often: a handoff is noticed within a few hundred cycles
+    if ((round & 255) == 255 && std::chrono::steady_clock::now() > deadline) break;
   }
   shared.spinning.fetch_sub(1, std::memory_order_seq_cst);
   if (found) return true;
