@@ -4,6 +4,7 @@
 
 #include <orrery/actor/ask.hpp>
 #include <orrery/actor/detail/typed_cell.hpp>
+#include <orrery/fiber/await.hpp>
 
 namespace orrery {
 
@@ -132,24 +133,8 @@ Result<T> ActorContext<M>::await(Future<T> future) {
   TypedCell<M>& self = cell();
   FiberHost* host = self.host();
   ORRERY_ASSERT(host != nullptr, "await() only inside this actor's own turn");
-  if (!future.ready()) {
-    detail::FutureState<T>* state = future.state();
-    Executor& executor = system().env().executor;
-    std::uint64_t token = 0;
-    try {
-      host->suspend("await in " + path(), [&](Fiber& fiber) {
-        self.set_parked_fiber(&fiber);
-        token = state->on_complete([&executor, &fiber](const Result<T>&) {
-          executor.schedule(FiberHost::runnable(fiber));
-        });
-      });
-    } catch (const FiberCancelled&) {
-      if (token != 0) state->remove_callback(token);
-      self.set_parked_fiber(nullptr);
-      throw;
-    }
-    self.set_parked_fiber(nullptr);
-  }
+  park_until_ready(*host, system().env().executor, future, "await in " + path(),
+                   [&self](Fiber* fiber) { self.set_parked_fiber(fiber); });
   return future.take();
 }
 template <class M>
