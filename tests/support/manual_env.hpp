@@ -55,9 +55,13 @@ class ManualTimers final : public Timers {
   std::map<std::pair<Instant, std::uint64_t>, TimerTask> pending_;
 };
 
+/// Runs ready work in arrival order, or, with a seed, in an order drawn from it (so that property
+/// tests explore interleavings).
 class FifoExecutor final : public Executor {
  public:
   FifoExecutor() : host_(FiberConfig{}, [this] { return step(); }) {}
+  explicit FifoExecutor(std::uint64_t shuffle_seed)
+      : shuffle_(shuffle_seed), shuffled_(true), host_(FiberConfig{}, [this] { return step(); }) {}
   void schedule(Runnable& runnable) override { ready_.push_back(&runnable); }
   std::uint32_t concurrency() const noexcept override { return 1; }
   bool supports_blocking_wait() const noexcept override { return false; }
@@ -72,12 +76,16 @@ class FifoExecutor final : public Executor {
  private:
   bool step() {
     if (ready_.empty()) return false;
-    Runnable* runnable = ready_.front();
-    ready_.pop_front();
+    std::size_t index = 0;
+    if (shuffled_) index = static_cast<std::size_t>(uniform_below(shuffle_, ready_.size()));
+    Runnable* runnable = ready_[index];
+    ready_.erase(ready_.begin() + static_cast<std::ptrdiff_t>(index));
     runnable->run(host_);
     return true;
   }
   std::deque<Runnable*> ready_;
+  SeededRandom shuffle_{0};
+  bool shuffled_ = false;
   FiberHost host_;
 };
 
@@ -116,6 +124,11 @@ class CapturingLog final : public LogSink {
 class ManualEnv {
  public:
   explicit ManualEnv(std::uint64_t seed = 1) : random_(seed) {}
+  /// Ready work runs in an order drawn from `seed`.
+  struct Shuffled {
+    std::uint64_t seed;
+  };
+  explicit ManualEnv(Shuffled shuffled) : executor_(shuffled.seed), random_(shuffled.seed) {}
 
   Env& env() { return env_; }
   Instant now() const { return clock_.now(); }
