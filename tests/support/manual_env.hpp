@@ -93,6 +93,7 @@ class NullTransport final : public Transport {
  public:
   const NodeAddress& local_address() const noexcept override { return address_; }
   void attach(FrameSink&) override {}
+  void detach() noexcept override {}
   SendStatus send(const NodeAddress&, Frame) override { return SendStatus::closed; }
   void disconnect(const NodeAddress&) override {}
 

@@ -13,13 +13,13 @@ template <class T>
 class Recorder {
   class Sink final : public Recipient<T> {
    public:
-    explicit Sink(ActorSystem& system) : system_(system) {}
+    explicit Sink(ActorSystem& system) : system_(system), id_(system.next_actor_id()) {}
     void tell(T&& message) override {
       std::lock_guard guard(mutex_);
       messages_.push_back(std::move(message));
     }
-    std::string path() const override { return "/test/recorder"; }
-    std::uint64_t uid() const noexcept override { return 0; }
+    std::string path() const override { return "/test/recorder-" + std::to_string(id_); }
+    std::uint64_t uid() const noexcept override { return id_; }
     ActorSystem& core() const noexcept override { return system_; }
     bool terminated() const noexcept override { return false; }
     void add_watcher(CellBase&) override {}
@@ -35,6 +35,7 @@ class Recorder {
 
    private:
     ActorSystem& system_;
+    std::uint64_t id_;
     mutable std::mutex mutex_;
     std::vector<T> messages_;
   };

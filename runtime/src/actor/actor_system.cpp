@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <orrery/actor.hpp>
 #include <orrery/fiber/fiber_host.hpp>
+#include <orrery/remote/local_refs.hpp>
+#include <orrery/remote/serialization.hpp>
 
 namespace orrery {
 
@@ -54,7 +56,12 @@ ActorSystemPtr ActorSystem::create(Env& env, ActorSystemConfig config) {
 }
 
 ActorSystem::ActorSystem(Env& env, ActorSystemConfig config)
-    : env_(env), config_(std::move(config)), uid_(env.random.next() | 1) {
+    : env_(env),
+      config_(std::move(config)),
+      uid_(env.random.next() | 1),
+      serialization_(std::make_unique<Serialization>()),
+      exported_refs_(std::make_unique<ExportedRefs>()),
+      local_refs_(std::make_unique<LocalRefContext>(*this)) {
   ORRERY_ASSERT(config_.throughput > 0, "throughput must be positive");
   auto root_behavior = guardian_behavior().receive_signal(
       [this](ActorContext<GuardianMessage>&, const Terminated& terminated) {
@@ -112,6 +119,16 @@ void ActorSystem::release_services() {
   // Refs the system holds on its own actors would keep it alive through them.
   receptionist_ = ActorRef<ReceptionistCommand>();
   event_stream_.clear();
+  exported_refs_->clear();
+}
+
+RefContext& ActorSystem::ref_context() noexcept {
+  RefContext* context = ref_context_.load(std::memory_order_acquire);
+  return context != nullptr ? *context : *local_refs_;
+}
+
+void ActorSystem::set_ref_context(RefContext* context) noexcept {
+  ref_context_.store(context, std::memory_order_release);
 }
 
 void ActorSystem::abort() {

@@ -10,14 +10,18 @@
 #include <cstdint>
 #include <orrery/core/assert.hpp>
 #include <orrery/core/intrusive_ptr.hpp>
+#include <orrery/remote/any_message.hpp>
 #include <string>
+#include <typeindex>
 #include <type_traits>
 #include <utility>
+#include <variant>
 
 namespace orrery {
 
 class ActorSystem;
 class CellBase;
+struct ActorAddress;
 
 /// The untyped part of every recipient: identity, path, reference count, death watch.
 class RecipientBase {
@@ -37,12 +41,20 @@ class RecipientBase {
   virtual bool terminated() const noexcept = 0;
   /// The local actor cell behind this recipient, if it is one.
   virtual CellBase* as_cell() noexcept { return nullptr; }
+  /// Where the actor lives, if it is on another node.
+  virtual const ActorAddress* remote_address() const noexcept { return nullptr; }
   /// Death watch: `watcher` gets a termination notice when this recipient terminates (at once
   /// if it already has). Idempotent per watcher.
   virtual void add_watcher(CellBase& watcher) = 0;
   virtual void remove_watcher(CellBase& watcher) = 0;
   /// Whether this and `other` reach the same actor (remote refs may be distinct objects).
   virtual bool same_actor(const RecipientBase& other) const noexcept { return this == &other; }
+  /// The message type it takes (for refs read off the wire: a ref's type must match).
+  virtual std::type_index message_type() const noexcept = 0;
+  /// Delivers a decoded message if it is of an accepted type; false (and untouched) otherwise.
+  virtual bool tell_any(AnyMessage& message) = 0;
+  /// Whether it takes messages of `type`: its message type, or an alternative of its variant.
+  virtual bool accepts(std::type_index type) const noexcept = 0;
 
   RecipientBase(const RecipientBase&) = delete;
   RecipientBase& operator=(const RecipientBase&) = delete;
@@ -57,12 +69,37 @@ class RecipientBase {
   mutable std::atomic<std::uint32_t> refs_{0};
 };
 
+template <class M>
+struct AlternativesOf {
+  static bool contain(std::type_index) noexcept { return false; }
+};
+template <class... Ts>
+struct AlternativesOf<std::variant<Ts...>> {
+  static bool contain(std::type_index type) noexcept {
+    return ((type == std::type_index(typeid(Ts))) || ...);
+  }
+};
+
+/// Whether a recipient of M takes a message of `type`.
+template <class M>
+bool accepts_type(std::type_index type) noexcept {
+  return type == std::type_index(typeid(M)) || AlternativesOf<M>::contain(type);
+}
+
 /// A recipient of M.
 template <class M>
 class Recipient : public RecipientBase {
  public:
   /// Enqueues (or forwards) the message. Thread-safe; never blocks for long.
   virtual void tell(M&& message) = 0;
+  std::type_index message_type() const noexcept override { return typeid(M); }
+  bool accepts(std::type_index type) const noexcept override { return accepts_type<M>(type); }
+  bool tell_any(AnyMessage& message) override {
+    std::optional<M> taken = take_as<M>(message);
+    if (!taken) return false;
+    tell(std::move(*taken));
+    return true;
+  }
 };
 
 /// A ref of unknown message type: what Terminated signals and death watch carry.
@@ -155,6 +192,7 @@ class NarrowingRecipient final : public Recipient<From> {
   ActorSystem& core() const noexcept override { return target_->core(); }
   bool terminated() const noexcept override { return target_->terminated(); }
   CellBase* as_cell() noexcept override { return target_->as_cell(); }
+  const ActorAddress* remote_address() const noexcept override { return target_->remote_address(); }
   void add_watcher(CellBase& watcher) override { target_->add_watcher(watcher); }
   void remove_watcher(CellBase& watcher) override { target_->remove_watcher(watcher); }
   bool same_actor(const RecipientBase& other) const noexcept override {
@@ -166,6 +204,44 @@ class NarrowingRecipient final : public Recipient<From> {
 };
 
 }  // namespace detail
+
+/// A recipient of X in front of one that takes X among other types (a variant of which X is an
+/// alternative): how a narrowed ref read back off the wire reaches its actor.
+template <class X>
+class ForwardingRecipient final : public Recipient<X> {
+ public:
+  explicit ForwardingRecipient(IntrusivePtr<RecipientBase> target) : target_(std::move(target)) {}
+  void tell(X&& message) override {
+    AnyMessage any = AnyMessage::of(std::move(message));
+    const bool taken = target_->tell_any(any);
+    ORRERY_ASSERT(taken, "a forwarding ref is made only for a target that accepts its type");
+  }
+  std::string path() const override { return target_->path(); }
+  std::uint64_t uid() const noexcept override { return target_->uid(); }
+  ActorSystem& core() const noexcept override { return target_->core(); }
+  bool terminated() const noexcept override { return target_->terminated(); }
+  CellBase* as_cell() noexcept override { return target_->as_cell(); }
+  const ActorAddress* remote_address() const noexcept override { return target_->remote_address(); }
+  void add_watcher(CellBase& watcher) override { target_->add_watcher(watcher); }
+  void remove_watcher(CellBase& watcher) override { target_->remove_watcher(watcher); }
+  bool same_actor(const RecipientBase& other) const noexcept override {
+    return target_->same_actor(other) || other.same_actor(*target_);
+  }
+
+ private:
+  IntrusivePtr<RecipientBase> target_;
+};
+
+/// A typed ref to a recipient that accepts X: the recipient itself when it is a Recipient<X>,
+/// else a ForwardingRecipient<X> in front of it.
+template <class X>
+ActorRef<X> typed_ref(IntrusivePtr<RecipientBase> recipient) {
+  ORRERY_ASSERT(recipient && recipient->accepts(typeid(X)), "typed_ref of a recipient that does not take X");
+  if (recipient->message_type() == std::type_index(typeid(X))) {
+    return ActorRef<X>(IntrusivePtr<Recipient<X>>(static_cast<Recipient<X>*>(recipient.get())));
+  }
+  return ActorRef<X>(IntrusivePtr<Recipient<X>>(new ForwardingRecipient<X>(std::move(recipient))));
+}
 
 template <class M>
 template <class N>

@@ -32,10 +32,10 @@
 namespace orrery {
 
 class CellBase;
-class CoordinatedShutdown;
-class Receptionist;
+class ExportedRefs;
+class LocalRefContext;
+class RefContext;
 class Serialization;
-class RemoteHooks;
 
 struct ActorSystemConfig {
   /// The system's name: part of every remote address, so it must match among peers.
@@ -45,7 +45,8 @@ struct ActorSystemConfig {
   /// Dead letters logged (the first ones) before logging stops; all are counted and published.
   std::uint32_t dead_letters_logged_max = 10;
   /// Test mode: every local message is serialized and deserialized on its way, to catch what
-  /// would break across nodes (each message type must be registered).
+  /// would break across nodes (each message type must be registered; one that is not, or fails
+  /// to encode, goes to dead letters with the reason logged).
   bool serialize_messages = false;
   /// Lines below this level are not logged.
   LogLevel log_level = LogLevel::info;
@@ -130,9 +131,12 @@ class ActorSystem {
   /// Finds a local actor by path ("/user/a/b"); null when none.
   CellBase* resolve(std::string_view path);
 
-  /// Serialization registry (remoting, and the serialize-everything test mode); null until set.
-  Serialization* serialization() const noexcept { return serialization_; }
-  void set_serialization(Serialization* serialization) noexcept { serialization_ = serialization; }
+  /// The serialization registry (remoting, and the serialize-everything test mode).
+  Serialization& serialization() noexcept { return *serialization_; }
+  /// How refs inside messages are written and read: remoting's when it is running, else local.
+  RefContext& ref_context() noexcept;
+  void set_ref_context(RefContext* context) noexcept;  // null: back to local
+  ExportedRefs& exported_refs() noexcept { return *exported_refs_; }
 
   void add_ref() const noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
   void release() const noexcept;
@@ -172,7 +176,10 @@ class ActorSystem {
   CellBase* root_ = nullptr;
   CellBase* user_guardian_ = nullptr;
   CellBase* system_guardian_ = nullptr;
-  Serialization* serialization_ = nullptr;
+  std::unique_ptr<Serialization> serialization_;
+  std::unique_ptr<ExportedRefs> exported_refs_;
+  std::unique_ptr<LocalRefContext> local_refs_;
+  std::atomic<RefContext*> ref_context_{nullptr};
   std::unique_ptr<CoordinatedShutdown> coordinated_shutdown_;
   ActorRef<ReceptionistCommand> receptionist_;
 };

@@ -58,8 +58,11 @@ class Transport {
   virtual const NodeAddress& local_address() const noexcept = 0;
   /// Sets where inbound frames and link events go; called once, before the first send.
   virtual void attach(FrameSink& sink) = 0;
+  /// Stops calling the sink: when it returns, no callback runs or will run (the sink may go).
+  virtual void detach() noexcept = 0;
   /// Queues `frame` for `to`, connecting first when needed. Frames to one peer arrive in order
-  /// or not at all. Thread-safe.
+  /// or not at all (the simulator can be told to break this, duplicating and reordering, so that
+  /// remoting's own checks are exercised). Thread-safe.
   virtual SendStatus send(const NodeAddress& to, Frame frame) = 0;
   /// Drops the link to `peer` and whatever is queued for it (quarantine, shutdown).
   virtual void disconnect(const NodeAddress& peer) = 0;

@@ -17,24 +17,12 @@
 #include <orrery/core/message_buffer.hpp>
 #include <orrery/core/type_name.hpp>
 #include <orrery/fiber/fiber_host.hpp>
+#include <orrery/remote/serialization.hpp>
 #include <type_traits>
 #include <utility>
 #include <variant>
 
 namespace orrery {
-
-/// The type name of a message, or of the alternative a variant message holds.
-template <class M>
-std::string_view message_type_name(const M& message) {
-  if constexpr (detail::is_variant<M>::value) {
-    return std::visit([](const auto& alternative) {
-      return type_name<std::decay_t<decltype(alternative)>>();
-    }, message);
-  } else {
-    static_cast<void>(message);
-    return type_name<M>();
-  }
-}
 
 template <class M>
 class TypedCell final : public CellBase, public Recipient<M>, public ActorContext<M> {
@@ -53,6 +41,9 @@ class TypedCell final : public CellBase, public Recipient<M>, public ActorContex
 
   // ---- Recipient<M> ----
   void tell(M&& message) override {
+    if (system().config().serialize_messages) [[unlikely]] {
+      if (!roundtrip_through_serialization(message)) return;
+    }
     lock_.lock();
     if (lifecycle_.load(std::memory_order_relaxed) == Lifecycle::terminated) {
       lock_.unlock();
@@ -406,6 +397,19 @@ class TypedCell final : public CellBase, public Recipient<M>, public ActorContex
     return false;
   }
 
+  /// The serialize-everything test mode: the message that arrives is the decoded copy.
+  bool roundtrip_through_serialization(M& message) {
+    Result<M> copy = system().serialization().roundtrip(message, system().ref_context());
+    if (!copy.ok()) {
+      system().log(LogLevel::error, CellBase::path(),
+                   "message not serializable: " + copy.error().message);
+      system().dead_letter(CellBase::path(), message_type_name(message), "not serializable");
+      return false;
+    }
+    message = std::move(copy).value();
+    return true;
+  }
+
   void tell_bounded(M&& message) {  // called with lock_ held; unlocks
     TypedExtras& state = typed();
     std::optional<M> dropped;
@@ -578,7 +582,8 @@ ActorRef<M> spawn_cell(ActorSystem& system, CellBase& parent, Behavior<M> behavi
 template <class N, class M, class F>
 class AdapterRecipient final : public Recipient<N> {
  public:
-  AdapterRecipient(TypedCell<M>& target, F adapt) : target_(&target), adapt_(std::move(adapt)) {}
+  AdapterRecipient(TypedCell<M>& target, F adapt)
+      : target_(&target), adapt_(std::move(adapt)), id_(target.CellBase::system().next_actor_id()) {}
   void tell(N&& message) override {
     std::optional<M> adapted;
     try {
@@ -594,8 +599,8 @@ class AdapterRecipient final : public Recipient<N> {
     }
     target_->tell(std::move(*adapted));
   }
-  std::string path() const override { return target_->path(); }
-  std::uint64_t uid() const noexcept override { return target_->uid(); }
+  std::string path() const override { return target_->path() + "/$$adapter-" + std::to_string(id_); }
+  std::uint64_t uid() const noexcept override { return id_; }
   ActorSystem& core() const noexcept override { return target_->core(); }
   bool terminated() const noexcept override { return target_->terminated(); }
   CellBase* as_cell() noexcept override { return target_.get(); }
@@ -608,6 +613,7 @@ class AdapterRecipient final : public Recipient<N> {
  private:
   IntrusivePtr<TypedCell<M>> target_;
   F adapt_;
+  std::uint64_t id_;
 };
 
 }  // namespace detail

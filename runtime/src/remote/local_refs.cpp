@@ -1,0 +1,86 @@
+// Resolving and writing refs on this node.
+
+#include <fmt/format.h>
+#include <orrery/actor/actor_system.hpp>
+#include <orrery/actor/detail/cell.hpp>
+#include <orrery/remote/local_refs.hpp>
+
+namespace orrery {
+
+void ExportedRefs::add(RecipientBase& recipient) {
+  std::lock_guard guard(mutex_);
+  if (++added_since_prune_ >= prune_every) {
+    added_since_prune_ = 0;
+    std::erase_if(by_path_, [](const auto& entry) { return entry.second->terminated(); });
+  }
+  by_path_.insert_or_assign(recipient.path(), IntrusivePtr<RecipientBase>(&recipient));
+}
+
+IntrusivePtr<RecipientBase> ExportedRefs::find(std::string_view path) {
+  std::lock_guard guard(mutex_);
+  auto found = by_path_.find(path);
+  if (found == by_path_.end()) return nullptr;
+  if (found->second->terminated()) {
+    by_path_.erase(found);
+    return nullptr;
+  }
+  return found->second;
+}
+
+void ExportedRefs::clear() {
+  std::map<std::string, IntrusivePtr<RecipientBase>, std::less<>> dropped;
+  std::lock_guard guard(mutex_);
+  dropped.swap(by_path_);
+}
+
+std::size_t ExportedRefs::size() const {
+  std::lock_guard guard(mutex_);
+  return by_path_.size();
+}
+
+Result<IntrusivePtr<RecipientBase>> resolve_local(ActorSystem& system, std::string_view path,
+                                                  std::uint64_t uid, std::type_index message_type) {
+  IntrusivePtr<RecipientBase> found = system.exported_refs().find(path);
+  if (!found) {
+    if (CellBase* cell = system.resolve(path)) found = IntrusivePtr<RecipientBase>(&cell->recipient());
+  }
+  if (!found) return make_error(Errc::not_found, fmt::format("no actor at {}", path));
+  if (uid != 0 && found->uid() != uid) {
+    return make_error(Errc::not_found,
+                      fmt::format("the actor at {} is another incarnation (uid {}, not {})", path,
+                                  found->uid(), uid));
+  }
+  if (!found->accepts(message_type)) {
+    return make_error(Errc::invalid_argument, fmt::format("the actor at {} does not take this message type", path));
+  }
+  return found;
+}
+
+std::string write_local_ref(ActorSystem& system, const NodeAddress& node, const RecipientBase& ref) {
+  auto& recipient = const_cast<RecipientBase&>(ref);
+  if (recipient.as_cell() == nullptr || recipient.path() != recipient.as_cell()->path()) {
+    system.exported_refs().add(recipient);  // not findable by walking the tree
+  }
+  return ActorAddress{node, recipient.path(), recipient.uid()}.to_string();
+}
+
+LocalRefContext::LocalRefContext(ActorSystem& system)
+    : system_(system), node_{system.name(), "local", 0} {}
+
+std::string LocalRefContext::write_ref(const RecipientBase& ref) {
+  return write_local_ref(system_, node_, ref);
+}
+
+Result<IntrusivePtr<RecipientBase>> LocalRefContext::read_ref(
+    std::string_view text, std::type_index message_type,
+    IntrusivePtr<RecipientBase> (*)(RefContext&, std::string_view)) {
+  auto address = ActorAddress::parse(text);
+  if (!address.ok()) return address.error();
+  if (address->node != node_) {
+    return make_error(Errc::unsupported,
+                      fmt::format("{} is on another node, and this system has no remoting", text));
+  }
+  return resolve_local(system_, address->path, address->uid, message_type);
+}
+
+}  // namespace orrery

@@ -1,0 +1,245 @@
+// Death watch across nodes. Watching a remote actor sends a Watch to its node, where the
+// remote-watcher actor (/system/remote-watcher) watches it locally on the watcher's behalf and
+// answers its termination with a DeathNotice. These system messages are numbered, acknowledged
+// and resent until acknowledged, so a lossy network delays them but does not lose them. When a
+// node becomes unreachable or restarts, every watch of its actors fires at once.
+
+#include <fmt/format.h>
+#include <orrery/remote/local_refs.hpp>
+
+#include "remoting_impl.hpp"
+
+namespace orrery {
+
+std::string Remoting::Impl::watch_key(const NodeAddress& node, std::string_view path) {
+  return node.to_string() + std::string(path);
+}
+
+void Remoting::Impl::send_system(Peer& peer, proto::SystemMessage message) {
+  if (peer.system_unacked.size() >= self.config_.system_messages_max) {
+    self.system_.log(LogLevel::error, "remote",
+                     fmt::format("death watch buffer to {} is full: dropping the oldest",
+                                 peer.address.to_string()));
+    peer.system_unacked.pop_front();
+  }
+  message.set_sequence(peer.system_next_out++);
+  peer.system_unacked.push_back(message);
+  if (peer.uid == 0) {
+    send_handshake(peer);  // sent once the peer's incarnation is known (flush_pending)
+    return;
+  }
+  proto::RemoteFrame frame;
+  *frame.mutable_system() = std::move(message);
+  send_frame(peer, frame);
+}
+
+void Remoting::Impl::on_system(Peer& peer, const proto::SystemMessage& message,
+                               std::vector<std::string>& dead) {
+  if (message.sequence() == peer.system_next_in) {
+    ++peer.system_next_in;
+    switch (message.kind_case()) {
+      case proto::SystemMessage::kWatch:
+      case proto::SystemMessage::kUnwatch: {
+        const proto::Watch& watch =
+            message.kind_case() == proto::SystemMessage::kWatch ? message.watch() : message.unwatch();
+        RemoteWatchCommand command;
+        command.kind = message.kind_case() == proto::SystemMessage::kWatch
+                           ? RemoteWatchCommand::Kind::watch
+                           : RemoteWatchCommand::Kind::unwatch;
+        command.node = peer.address;
+        command.watchee = watch.watchee();
+        command.watchee_uid = watch.watchee_uid();
+        if (remote_watcher) remote_watcher.tell(std::move(command));
+        break;
+      }
+      case proto::SystemMessage::kDeathNotice:
+        dead.push_back(message.death_notice().watchee());
+        break;
+      case proto::SystemMessage::KIND_NOT_SET:
+        bad_input(peer.address, "system message without a kind", counters.malformed_frames);
+        break;
+    }
+  }
+  // Duplicates and early ones are acknowledged as well: the sender resends what is missing.
+  proto::RemoteFrame ack;
+  ack.mutable_system_ack()->set_up_to(peer.system_next_in - 1);
+  send_frame(peer, ack);
+}
+
+void Remoting::Impl::on_system_ack(Peer& peer, std::uint64_t up_to) {
+  while (!peer.system_unacked.empty() && peer.system_unacked.front().sequence() <= up_to) {
+    peer.system_unacked.pop_front();
+  }
+}
+
+void Remoting::Impl::send_death_notice(const NodeAddress& node, const std::string& watchee,
+                                       std::uint64_t uid) {
+  if (stopped.load(std::memory_order_acquire)) return;
+  Peer& peer = peer_for(node);
+  std::lock_guard guard(peer.mutex);
+  proto::SystemMessage message;
+  message.mutable_death_notice()->set_watchee(watchee);
+  message.mutable_death_notice()->set_watchee_uid(uid);
+  send_system(peer, std::move(message));
+}
+
+namespace {
+
+void notify_watchers(const OutgoingWatch& watch) {
+  for (const UntypedActorRef& watcher : watch.watchers) {
+    if (CellBase* cell = watcher.recipient()->as_cell()) {
+      auto* notice = new SystemMessage(SystemMessage::Kind::death_notice);
+      notice->ref = watch.remote;
+      cell->post_system(notice);
+    }
+  }
+}
+
+}  // namespace
+
+void Remoting::Impl::node_gone(const NodeAddress& node) {
+  std::vector<OutgoingWatch> fired;
+  {
+    std::lock_guard guard(watches_mutex);
+    for (auto it = watches.begin(); it != watches.end();) {  // ordered by key: deterministic
+      if (it->second.node == node) {
+        fired.push_back(std::move(it->second));
+        it = watches.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (const OutgoingWatch& watch : fired) notify_watchers(watch);
+  if (remote_watcher) {
+    RemoteWatchCommand command;
+    command.kind = RemoteWatchCommand::Kind::node_gone;
+    command.node = node;
+    remote_watcher.tell(std::move(command));
+  }
+}
+
+void Remoting::Impl::watchee_terminated(const NodeAddress& node, const std::string& watchee) {
+  std::optional<OutgoingWatch> fired;
+  {
+    std::lock_guard guard(watches_mutex);
+    auto found = watches.find(watch_key(node, watchee));
+    if (found == watches.end()) return;
+    fired.emplace(std::move(found->second));
+    watches.erase(found);
+  }
+  notify_watchers(*fired);
+}
+
+void Remoting::watch_remote(const RecipientBase& remote, const ActorAddress& target, CellBase& watcher) {
+  const std::string key = Impl::watch_key(target.node, target.path);
+  bool first = false;
+  {
+    std::lock_guard guard(impl_->watches_mutex);
+    auto [it, inserted] = impl_->watches.try_emplace(key);
+    OutgoingWatch& watch = it->second;
+    if (inserted) {
+      watch.node = target.node;
+      watch.remote = UntypedActorRef(IntrusivePtr<RecipientBase>(const_cast<RecipientBase*>(&remote)));
+      first = true;
+    }
+    const UntypedActorRef self = watcher.self_untyped();
+    if (std::find(watch.watchers.begin(), watch.watchers.end(), self) == watch.watchers.end()) {
+      watch.watchers.push_back(self);
+    }
+  }
+  Peer& peer = impl_->peer_for(target.node);
+  bool gone = false;
+  {
+    std::lock_guard guard(peer.mutex);
+    gone = (peer.uid != 0 && !peer.reachable) || impl_->stopped.load(std::memory_order_acquire);
+    if (!gone && first) {
+      proto::SystemMessage message;
+      message.mutable_watch()->set_watchee(target.path);
+      message.mutable_watch()->set_watchee_uid(target.uid);
+      message.mutable_watch()->set_watcher(watcher.path());
+      impl_->send_system(peer, std::move(message));
+    }
+  }
+  if (gone) impl_->watchee_terminated(target.node, target.path);
+}
+
+void Remoting::unwatch_remote(const ActorAddress& target, CellBase& watcher) {
+  const std::string key = Impl::watch_key(target.node, target.path);
+  bool last = false;
+  {
+    std::lock_guard guard(impl_->watches_mutex);
+    auto found = impl_->watches.find(key);
+    if (found == impl_->watches.end()) return;
+    std::erase(found->second.watchers, watcher.self_untyped());
+    if (found->second.watchers.empty()) {
+      impl_->watches.erase(found);
+      last = true;
+    }
+  }
+  if (!last || impl_->stopped.load(std::memory_order_acquire)) return;
+  Peer& peer = impl_->peer_for(target.node);
+  std::lock_guard guard(peer.mutex);
+  proto::SystemMessage message;
+  message.mutable_unwatch()->set_watchee(target.path);
+  message.mutable_unwatch()->set_watchee_uid(target.uid);
+  message.mutable_unwatch()->set_watcher(watcher.path());
+  impl_->send_system(peer, std::move(message));
+}
+
+void Remoting::Impl::start_remote_watcher() {
+  struct Watched {
+    UntypedActorRef ref;
+    std::uint64_t uid = 0;
+    std::set<NodeAddress> nodes;
+  };
+  struct State {
+    std::map<std::string, Watched> by_path;
+  };
+  IntrusivePtr<Remoting> remoting(&self);
+  auto behavior = behaviors::setup<RemoteWatchCommand>([remoting](ActorContext<RemoteWatchCommand>&) {
+    auto state = std::make_shared<State>();
+    return behaviors::receive<RemoteWatchCommand>([remoting, state](ActorContext<RemoteWatchCommand>& ctx,
+                                                                    RemoteWatchCommand& command) {
+             using Kind = RemoteWatchCommand::Kind;
+             if (command.kind == Kind::node_gone) {
+               for (auto& [path, watched] : state->by_path) watched.nodes.erase(command.node);
+               return;
+             }
+             auto found = state->by_path.find(command.watchee);
+             if (command.kind == Kind::unwatch) {
+               if (found != state->by_path.end()) found->second.nodes.erase(command.node);
+               return;
+             }
+             if (found == state->by_path.end()) {
+               IntrusivePtr<RecipientBase> local = ctx.system().exported_refs().find(command.watchee);
+               if (!local) {
+                 if (CellBase* cell = ctx.system().resolve(command.watchee)) {
+                   local = IntrusivePtr<RecipientBase>(&cell->recipient());
+                 }
+               }
+               if (!local || local->terminated() ||
+                   (command.watchee_uid != 0 && local->uid() != command.watchee_uid)) {
+                 remoting->impl_->send_death_notice(command.node, command.watchee, command.watchee_uid);
+                 return;
+               }
+               Watched watched{UntypedActorRef(local), local->uid(), {}};
+               ctx.watch(watched.ref);
+               found = state->by_path.emplace(command.watchee, std::move(watched)).first;
+             }
+             found->second.nodes.insert(command.node);
+           })
+        .receive_signal([remoting, state](ActorContext<RemoteWatchCommand>&, const Terminated& terminated) {
+          const std::string path = terminated.ref.path();
+          auto found = state->by_path.find(path);
+          if (found == state->by_path.end()) return;
+          for (const NodeAddress& node : found->second.nodes) {
+            remoting->impl_->send_death_notice(node, path, found->second.uid);
+          }
+          state->by_path.erase(found);
+        });
+  });
+  remote_watcher = self.system_.spawn_system_actor(behavior, "remote-watcher");
+}
+
+}  // namespace orrery
