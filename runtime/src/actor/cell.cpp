@@ -230,6 +230,9 @@ void CellBase::register_child(CellBase& child, std::string_view name) {
     registry.named_children.emplace(std::string(name), &child);
     child.extras().name.assign(name);
   }
+  if (system_->observing_effects()) {
+    system_->report_effect(*this, effect::Spawned{child.name(), path() + (path().size() > 1 ? "/" : "") + child.name()});
+  }
   child.next_sibling_ = registry.first_child;
   if (registry.first_child != nullptr) registry.first_child->prev_sibling_ = &child;
   registry.first_child = &child;
@@ -264,6 +267,7 @@ void CellBase::stop_child(CellBase& child) {
     throw std::invalid_argument(
         fmt::format("{} is not a child of {}: only children can be stopped", child.path(), path()));
   }
+  if (system_->observing_effects()) system_->report_effect(*this, effect::Stopped{child.name()});
   child.post_stop();
 }
 
@@ -315,6 +319,7 @@ void CellBase::watch(const UntypedActorRef& target) {
   auto& watching = extras().watching;
   if (std::find(watching.begin(), watching.end(), target) != watching.end()) return;
   watching.push_back(target);
+  if (system_->observing_effects()) system_->report_effect(*this, effect::Watched{target.path()});
   target.recipient()->add_watcher(*this);
 }
 
@@ -324,6 +329,7 @@ void CellBase::unwatch(const UntypedActorRef& target) {
   auto found = std::find(watching.begin(), watching.end(), target);
   if (found == watching.end()) return;
   watching.erase(found);
+  if (system_->observing_effects()) system_->report_effect(*this, effect::Unwatched{target.path()});
   target.recipient()->remove_watcher(*this);
 }
 

@@ -19,6 +19,7 @@
 #include <orrery/actor/actor_ref.hpp>
 #include <orrery/actor/behavior.hpp>
 #include <orrery/actor/coordinated_shutdown.hpp>
+#include <orrery/actor/effects.hpp>
 #include <orrery/actor/receptionist.hpp>
 #include <orrery/actor/event_stream.hpp>
 #include <orrery/actor/events.hpp>
@@ -138,6 +139,20 @@ class ActorSystem {
   void set_ref_context(RefContext* context) noexcept;  // null: back to local
   ExportedRefs& exported_refs() noexcept { return *exported_refs_; }
 
+  /// Installs (or, with null, removes) the observer of actors' effects (testkit).
+  void set_effect_observer(EffectObserver* observer) noexcept {
+    effect_observer_.store(observer, std::memory_order_release);
+  }
+  /// Reports an effect to the observer, if any.
+  void report_effect(const CellBase& actor, const Effect& effect) {
+    if (EffectObserver* observer = effect_observer_.load(std::memory_order_acquire)) {
+      observer->on_effect(actor, effect);
+    }
+  }
+  bool observing_effects() const noexcept {
+    return effect_observer_.load(std::memory_order_relaxed) != nullptr;
+  }
+
   void add_ref() const noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
   void release() const noexcept;
 
@@ -180,6 +195,7 @@ class ActorSystem {
   std::unique_ptr<ExportedRefs> exported_refs_;
   std::unique_ptr<LocalRefContext> local_refs_;
   std::atomic<RefContext*> ref_context_{nullptr};
+  std::atomic<EffectObserver*> effect_observer_{nullptr};
   std::unique_ptr<CoordinatedShutdown> coordinated_shutdown_;
   ActorRef<ReceptionistCommand> receptionist_;
 };

@@ -154,6 +154,7 @@ template <class M>
 template <class N>
 Cancellable ActorContext<M>::schedule_once(Duration delay, ActorRef<N> target, N message) {
   Env& node = env();
+  if (system().observing_effects()) system().report_effect(cell(), effect::Scheduled{delay, target.path()});
   const TimerId id = node.timers.schedule_at(
       node.clock.now() + delay,
       [target = std::move(target), message = std::move(message)]() mutable {

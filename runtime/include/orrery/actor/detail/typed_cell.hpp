@@ -139,6 +139,9 @@ class TypedCell final : public CellBase, public Recipient<M>, public ActorContex
     timer.interval = interval;
     timer.due = system().env().clock.now() + initial;
     timer.id = arm_timer(timer.due, timer.generation);
+    if (system().observing_effects()) {
+      system().report_effect(*this, effect::TimerStarted{timer.key, initial, mode != Timer::Mode::single});
+    }
     state.timers.push_back(std::move(timer));
   }
 
@@ -148,6 +151,7 @@ class TypedCell final : public CellBase, public Recipient<M>, public ActorContex
     for (auto it = timers.begin(); it != timers.end(); ++it) {
       if (it->key == key) {
         system().env().timers.cancel(it->id);
+        if (system().observing_effects()) system().report_effect(*this, effect::TimerCancelled{it->key});
         timers.erase(it);
         return true;
       }
