@@ -556,10 +556,11 @@ class TypedCell final : public CellBase, public Recipient<M>, public ActorContex
     }
   }
 
+  // batch_read_ first: it can share the tail padding of the recipient base.
+  std::uint32_t batch_read_ = 0;
   Behavior<M> behavior_;
   MessageBuffer<M> inbox_;  // under lock_
   MessageBuffer<M> batch_;  // the turn's
-  std::uint32_t batch_read_ = 0;
   TypedExtras* typed_ = nullptr;
 };
 
