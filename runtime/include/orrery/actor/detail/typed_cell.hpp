@@ -268,9 +268,11 @@ class TypedCell final : public CellBase, public Recipient<M>, public ActorContex
       if (typed_ != nullptr) bounded.swap(typed_->bounded);
     }
     const bool report = reason != nullptr && reason[0] != '\0';
-    const std::string self_path = report ? CellBase::path() : std::string();
+    std::string self_path;  // built only if something is dead-lettered: most stops drain nothing
     auto dead = [&](M& message) {
-      if (report) system().dead_letter(self_path, message_type_name(message), reason);
+      if (!report) return;
+      if (self_path.empty()) self_path = CellBase::path();
+      system().dead_letter(self_path, message_type_name(message), reason);
     };
     if (typed_ != nullptr) {
       for (M& message : typed_->unstashed) dead(message);
