@@ -127,6 +127,15 @@ void CellBase::post_system(SystemMessage* message) {
   if (idle) schedule_from_idle();
 }
 
+void CellBase::schedule_start() {
+  ORRERY_ASSERT(lifecycle() == Lifecycle::created);
+  lock_.lock();
+  const bool idle = !scheduled_;
+  scheduled_ = true;
+  lock_.unlock();
+  if (idle) schedule_from_idle();
+}
+
 void CellBase::post_system_to_terminated(SystemMessage* message) {
   // A watch of a terminated actor is answered at once; everything else has no one to act on.
   if (message->kind == SystemMessage::Kind::watch) {
@@ -169,9 +178,6 @@ bool CellBase::process_system_messages() {
 void CellBase::handle_system(SystemMessage& message) {
   using Kind = SystemMessage::Kind;
   switch (message.kind) {
-    case Kind::start:
-      if (lifecycle() == Lifecycle::created) start_behavior();
-      return;
     case Kind::stop:
       stop_self();
       return;

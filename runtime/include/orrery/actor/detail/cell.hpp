@@ -53,7 +53,6 @@ class StashOverflowError : public std::runtime_error {
 /// the queue intrusive and the dispatch a switch.
 struct SystemMessage {
   enum class Kind : std::uint8_t {
-    start,             // run the initial behavior's setup
     stop,              // stop (from the parent, or the system)
     watch,             // `ref` (a watcher) wants a death notice
     unwatch,           // `ref` no longer does
@@ -109,6 +108,8 @@ class CellBase : public Runnable {
   /// watch at once and drops the rest.
   void post_system(SystemMessage* message);
   void post_stop() { post_system(new SystemMessage(SystemMessage::Kind::stop)); }
+  /// Schedules a just-spawned actor whose setup must run: its first turn starts it.
+  void schedule_start();
 
   /// Children registry (thread-safe reads for path resolution).
   CellBase* find_child(std::string_view name);

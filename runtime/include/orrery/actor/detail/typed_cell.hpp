@@ -360,7 +360,11 @@ class TypedCell final : public CellBase, public Recipient<M>, public ActorContex
     std::uint32_t budget = system().config().throughput;
     for (;;) {
       if (has_system_messages()) process_system_messages();
-      const Lifecycle state = lifecycle();
+      Lifecycle state = lifecycle();
+      if (state == Lifecycle::created) {
+        start_behavior();  // the first turn of an actor with a setup
+        state = lifecycle();
+      }
       if (state == Lifecycle::terminated) return false;
       if (state != Lifecycle::running) {
         // Messages wait while the actor starts, restarts, backs off or stops.
@@ -579,9 +583,7 @@ ActorRef<M> spawn_cell(ActorSystem& system, CellBase& parent, Behavior<M> behavi
   auto* cell = new TypedCell<M>(system, &parent, system.next_actor_id(), std::move(behavior), props);
   IntrusivePtr<Recipient<M>> ref(cell);
   parent.register_child(*cell, name);  // throws on a clash; `ref` then frees the cell
-  if (cell->lifecycle() == CellBase::Lifecycle::created) {
-    cell->post_system(new SystemMessage(SystemMessage::Kind::start));
-  }
+  if (cell->lifecycle() == CellBase::Lifecycle::created) cell->schedule_start();
   return ActorRef<M>(std::move(ref));
 }
 
