@@ -80,9 +80,15 @@ TEMPLATE_TEST_CASE("unhandled, empty and ignore", "[behavior]", ORRERY_HARNESSES
   h.pass(10ms);
   auto seen = unhandled.messages();
   REQUIRE(seen.size() == 3);
-  REQUIRE(seen[0].recipient == "/user/partial");
-  REQUIRE(seen[1].message_type.find("Become") != std::string::npos);
-  REQUIRE(seen[2].recipient == "/user/empty");
+  // Order holds per actor only: the two actors may run in parallel.
+  std::vector<std::string> partial_types;
+  for (const auto& u : seen) {
+    if (u.recipient == "/user/partial") partial_types.push_back(u.message_type);
+  }
+  REQUIRE(partial_types.size() == 2);
+  REQUIRE(partial_types[0].find("Ping") != std::string::npos);
+  REQUIRE(partial_types[1].find("Become") != std::string::npos);
+  REQUIRE(std::count_if(seen.begin(), seen.end(), [](const auto& u) { return u.recipient == "/user/empty"; }) == 1);
   h.shutdown(system);
 }
 

@@ -67,7 +67,7 @@ CellBase::CellBase(ActorSystem& system, CellBase* parent, std::uint64_t id, cons
 
 CellBase::~CellBase() {
   ORRERY_ASSERT(system_head_.load() == nullptr, "a cell dies with system messages queued");
-  delete extras_;
+  delete extras_.load();
   CellBase* parent = std::exchange(parent_, nullptr);
   ActorSystem* system = system_;
   if (parent != nullptr) parent->recipient().release();
@@ -75,12 +75,16 @@ CellBase::~CellBase() {
 }
 
 CellBase::Extras& CellBase::extras() {
-  if (extras_ == nullptr) extras_ = new Extras();
-  return *extras_;
+  Extras* existing = extras_if();
+  if (existing != nullptr) return *existing;
+  auto* created = new Extras();
+  if (extras_.compare_exchange_strong(existing, created, std::memory_order_acq_rel)) return *created;
+  delete created;  // another thread (a spawn into a guardian) made them first
+  return *existing;
 }
 
 std::string CellBase::name() const {
-  if (extras_ != nullptr && !extras_->name.empty()) return extras_->name;
+  if (const Extras* e = extras_if(); e != nullptr && !e->name.empty()) return e->name;
   if (parent_ == nullptr) return "";
   return "$" + base36(id());
 }
@@ -93,13 +97,17 @@ std::string CellBase::path() const {
 }
 
 Fiber* CellBase::parked_fiber() const noexcept {
-  return extras_ != nullptr ? extras_->parked_fiber : nullptr;
+  const Extras* e = extras_if();
+  return e != nullptr ? e->parked_fiber : nullptr;
 }
 
 void CellBase::set_parked_fiber(Fiber* fiber) { extras().parked_fiber = fiber; }
 
 std::size_t CellBase::child_count() const noexcept {
-  return extras_ != nullptr ? extras_->child_count : 0;
+  Extras* e = extras_if();
+  if (e == nullptr) return 0;
+  SpinLockGuard guard(e->registry_lock);  // spawns from outside (into guardians) change it
+  return e->child_count;
 }
 
 // ---- scheduling and system messages ----
@@ -189,7 +197,7 @@ void CellBase::handle_system(SystemMessage& message) {
       return;
     }
     case Kind::unwatch:
-      if (extras_ != nullptr) std::erase(extras_->watchers, message.ref);
+      if (Extras* e = extras_if()) std::erase(e->watchers, message.ref);
       return;
     case Kind::death_notice:
       on_death_notice(message);
@@ -247,11 +255,12 @@ void CellBase::register_child(CellBase& child, std::string_view name) {
 }
 
 CellBase* CellBase::find_child(std::string_view name) {
-  if (extras_ == nullptr) return nullptr;
-  SpinLockGuard guard(extras_->registry_lock);
-  auto found = extras_->named_children.find(name);
-  if (found != extras_->named_children.end()) return found->second;
-  for (CellBase* child = extras_->first_child; child != nullptr; child = child->next_sibling_) {
+  Extras* e = extras_if();
+  if (e == nullptr) return nullptr;
+  SpinLockGuard guard(e->registry_lock);
+  auto found = e->named_children.find(name);
+  if (found != e->named_children.end()) return found->second;
+  for (CellBase* child = e->first_child; child != nullptr; child = child->next_sibling_) {
     if (child->name() == name) return child;
   }
   return nullptr;
@@ -259,9 +268,10 @@ CellBase* CellBase::find_child(std::string_view name) {
 
 std::vector<UntypedActorRef> CellBase::children() {
   std::vector<UntypedActorRef> result;
-  if (extras_ == nullptr) return result;
-  SpinLockGuard guard(extras_->registry_lock);
-  for (CellBase* child = extras_->first_child; child != nullptr; child = child->next_sibling_) {
+  Extras* e = extras_if();
+  if (e == nullptr) return result;
+  SpinLockGuard guard(e->registry_lock);
+  for (CellBase* child = e->first_child; child != nullptr; child = child->next_sibling_) {
     result.push_back(child->self_untyped());
   }
   std::sort(result.begin(), result.end());  // by path: deterministic
@@ -278,11 +288,12 @@ void CellBase::stop_child(CellBase& child) {
 }
 
 void CellBase::stop_children() {
-  if (extras_ == nullptr) return;
+  Extras* e = extras_if();
+  if (e == nullptr) return;
   std::vector<CellBase*> children;
   {
-    SpinLockGuard guard(extras_->registry_lock);
-    for (CellBase* child = extras_->first_child; child != nullptr; child = child->next_sibling_) {
+    SpinLockGuard guard(e->registry_lock);
+    for (CellBase* child = e->first_child; child != nullptr; child = child->next_sibling_) {
       children.push_back(child);
     }
   }
@@ -292,6 +303,7 @@ void CellBase::stop_children() {
 void CellBase::on_child_terminated(CellBase& child) {
   ORRERY_ASSERT(child.parent_ == this, "a child-terminated notice from a stranger");
   Extras& registry = extras();
+  std::size_t remaining = 0;
   {
     SpinLockGuard guard(registry.registry_lock);
     if (child.prev_sibling_ != nullptr) {
@@ -304,12 +316,13 @@ void CellBase::on_child_terminated(CellBase& child) {
     child.prev_sibling_ = child.next_sibling_ = nullptr;
     ORRERY_ASSERT(registry.child_count > 0);
     --registry.child_count;
-    if (child.extras_ != nullptr && !child.extras_->name.empty()) {
-      registry.named_children.erase(child.extras_->name);
+    if (const Extras* e = child.extras_if(); e != nullptr && !e->name.empty()) {
+      registry.named_children.erase(e->name);
     }
+    remaining = registry.child_count;
   }
   child.recipient().release();  // the parent's link
-  if (registry.child_count != 0) return;
+  if (remaining != 0) return;
   if (lifecycle() == Lifecycle::stopping) {
     finish_stop();
   } else if (lifecycle() == Lifecycle::restarting) {
@@ -330,8 +343,9 @@ void CellBase::watch(const UntypedActorRef& target) {
 }
 
 void CellBase::unwatch(const UntypedActorRef& target) {
-  if (extras_ == nullptr) return;
-  auto& watching = extras_->watching;
+  Extras* e = extras_if();
+  if (e == nullptr) return;
+  auto& watching = e->watching;
   auto found = std::find(watching.begin(), watching.end(), target);
   if (found == watching.end()) return;
   watching.erase(found);
@@ -340,8 +354,9 @@ void CellBase::unwatch(const UntypedActorRef& target) {
 }
 
 bool CellBase::watching(const UntypedActorRef& target) const {
-  if (extras_ == nullptr) return false;
-  const auto& watching = extras_->watching;
+  const Extras* e = extras_if();
+  if (e == nullptr) return false;
+  const auto& watching = e->watching;
   return std::find(watching.begin(), watching.end(), target) != watching.end();
 }
 
@@ -359,7 +374,7 @@ void CellBase::remove_watcher_from(CellBase& watcher) {
 
 void CellBase::on_death_notice(SystemMessage& message) {
   if (!watching(message.ref)) return;  // unwatched meanwhile
-  std::erase(extras_->watching, message.ref);
+  std::erase(extras_if()->watching, message.ref);
   if (!can_process_messages()) return;
   if (deliver_watch_message(message.ref)) return;
   CellBase* watched = cell_of(message.ref);
@@ -393,13 +408,13 @@ void CellBase::handle_failure(std::exception_ptr error, const char* during) {
       }
     }
   }
-  if (extras_ != nullptr && extras_->in_restart_setup &&
+  if (Extras* e = extras_if(); e != nullptr && e->in_restart_setup &&
       strategy.kind() == SupervisorStrategy::Kind::restart && !strategy.limited() &&
-      ++extras_->restart_setup_failures > restart_setup_failures_max) {
+      ++e->restart_setup_failures > restart_setup_failures_max) {
     // An unlimited restart of a setup that keeps failing would spin forever: stop instead.
     system_->log(LogLevel::error, path(),
                  fmt::format("setup failed {} times in a row while restarting: stopping",
-                             extras_->restart_setup_failures));
+                             e->restart_setup_failures));
     strategy = SupervisorStrategy::stop();
   }
   if (strategy.logging()) {
@@ -498,9 +513,9 @@ void CellBase::complete_restart() {
   set_lifecycle(Lifecycle::running);
   state.in_restart_setup = true;
   restart_behavior();
-  if (extras_ != nullptr) {
-    extras_->in_restart_setup = false;
-    if (lifecycle() == Lifecycle::running) extras_->restart_setup_failures = 0;
+  if (Extras* e = extras_if()) {
+    e->in_restart_setup = false;
+    if (lifecycle() == Lifecycle::running) e->restart_setup_failures = 0;
   }
 }
 
@@ -531,10 +546,10 @@ void CellBase::finish_stop() {
   std::exception_ptr error;
   std::vector<UntypedActorRef> watchers;
   std::vector<UntypedActorRef> watching;
-  if (extras_ != nullptr) {
-    error = extras_->stop_error;
-    watchers.swap(extras_->watchers);
-    watching.swap(extras_->watching);
+  if (Extras* e = extras_if()) {
+    error = e->stop_error;
+    watchers.swap(e->watchers);
+    watching.swap(e->watching);
   }
   const UntypedActorRef self = self_untyped();
   // The parent first: by the time it sees Terminated, the child's name is free again.
@@ -558,14 +573,14 @@ void CellBase::finish_stop() {
 
 void CellBase::abort_subtree() {
   std::vector<CellBase*> children;
-  if (extras_ != nullptr) {
-    SpinLockGuard guard(extras_->registry_lock);
-    for (CellBase* child = extras_->first_child; child != nullptr; child = child->next_sibling_) {
+  if (Extras* e = extras_if()) {
+    SpinLockGuard guard(e->registry_lock);
+    for (CellBase* child = e->first_child; child != nullptr; child = child->next_sibling_) {
       children.push_back(child);
     }
-    extras_->first_child = nullptr;
-    extras_->child_count = 0;
-    extras_->named_children.clear();
+    e->first_child = nullptr;
+    e->child_count = 0;
+    e->named_children.clear();
   }
   for (CellBase* child : children) {
     child->abort_subtree();
@@ -579,10 +594,10 @@ void CellBase::abort_subtree() {
   while (list != nullptr) delete std::exchange(list, list->next);
   drain_mailbox("");
   release_state();
-  if (extras_ != nullptr) {
-    extras_->watchers.clear();
-    extras_->watching.clear();
-    extras_->parked_fiber = nullptr;
+  if (Extras* e = extras_if()) {
+    e->watchers.clear();
+    e->watching.clear();
+    e->parked_fiber = nullptr;
   }
   for (CellBase* child : children) child->recipient().release();  // the parent's links
 }

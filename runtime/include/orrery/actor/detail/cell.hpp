@@ -198,7 +198,10 @@ class CellBase : public Runnable {
   // Siblings list (under the parent's registry lock).
   CellBase* prev_sibling_ = nullptr;
   CellBase* next_sibling_ = nullptr;
-  Extras* extras_ = nullptr;    // children, watchers, supervision state: allocated on first use
+  // Children, watchers, supervision state: allocated on first use (by the turn, or by a spawn
+  // from outside into a guardian), read by other threads for path resolution: hence atomic.
+  std::atomic<Extras*> extras_{nullptr};
+  Extras* extras_if() const noexcept { return extras_.load(std::memory_order_acquire); }
 
   friend class ActorSystem;
 };

@@ -79,6 +79,8 @@ class TypedCell final : public CellBase, public Recipient<M>, public ActorContex
     host_ = &host;
     bool still_scheduled = false;
     try {
+      // turn() clears host_ itself before it lets the cell go (idle, or back to the executor):
+      // from then on another worker may be running it.
       still_scheduled = turn();
     } catch (...) {
       // Only FiberCancelled gets here: the turn was parked and its node is being torn down.
@@ -86,7 +88,6 @@ class TypedCell final : public CellBase, public Recipient<M>, public ActorContex
       this->release();
       throw;
     }
-    host_ = nullptr;
     if (!still_scheduled) this->release();  // the schedule's reference; may free this cell
   }
   void discard() noexcept override { this->release(); }
@@ -365,11 +366,15 @@ class TypedCell final : public CellBase, public Recipient<M>, public ActorContex
         start_behavior();  // the first turn of an actor with a setup
         state = lifecycle();
       }
-      if (state == Lifecycle::terminated) return false;
+      if (state == Lifecycle::terminated) {
+        host_ = nullptr;  // never scheduled again: post and tell see it terminated
+        return false;
+      }
       if (state != Lifecycle::running) {
         // Messages wait while the actor starts, restarts, backs off or stops.
         SpinLockGuard guard(lock_);
         if (has_system_messages()) continue;
+        host_ = nullptr;
         scheduled_ = false;
         return false;
       }
@@ -385,6 +390,7 @@ class TypedCell final : public CellBase, public Recipient<M>, public ActorContex
       if (budget-- == 0) break;
       handle_message(batch_[batch_read_++]);
     }
+    host_ = nullptr;
     reschedule();  // throughput used up: let the worker run others
     return true;
   }
@@ -403,6 +409,7 @@ class TypedCell final : public CellBase, public Recipient<M>, public ActorContex
       batch_.swap(inbox_);
     }
     if (!batch_.empty() || has_system_messages()) return true;
+    host_ = nullptr;
     scheduled_ = false;
     return false;
   }
