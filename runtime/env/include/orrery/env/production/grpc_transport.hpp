@@ -21,11 +21,12 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
+
 #include <orrery/core/result.hpp>
 #include <orrery/core/time.hpp>
 #include <orrery/env/log_sink.hpp>
 #include <orrery/env/transport.hpp>
-#include <string>
 
 namespace orrery {
 
@@ -106,10 +107,10 @@ struct GrpcTransportStats {
   std::uint64_t frames_received = 0;  // delivered to the sink
   std::uint64_t bytes_received = 0;
   std::uint64_t batches_received = 0;
-  std::uint64_t overflow_drops = 0;   // send() answered overflow
-  std::uint64_t too_large_drops = 0;  // send() answered too_large
-  std::uint64_t link_drops = 0;       // queued or in-flight frames lost with a link or disconnect
-  std::uint64_t unattached_drops = 0; // inbound frames that arrived with no sink attached
+  std::uint64_t overflow_drops = 0;     // send() answered overflow
+  std::uint64_t too_large_drops = 0;    // send() answered too_large
+  std::uint64_t link_drops = 0;         // queued or in-flight frames lost with a link or disconnect
+  std::uint64_t unattached_drops = 0;   // inbound frames that arrived with no sink attached
   std::uint64_t malformed_inbound = 0;  // unparseable message, missing or bad opening
   std::uint64_t oversized_inbound = 0;  // a batch or frame above the limits
   std::uint64_t refused_inbound = 0;    // inbound streams over inbound_streams_max
