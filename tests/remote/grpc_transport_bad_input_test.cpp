@@ -118,3 +118,34 @@ TEST_CASE("grpc transport: bad inbound streams are dropped and counted; good pee
   CHECK(b->stats().links_down == 0);
   CHECK(b->stats().link_drops == 0);
 }
+
+TEST_CASE("grpc transport: a newer stream from the same sender takes over from the older one",
+          "[remote][grpc]") {
+  ORRERY_GRPC_REPRODUCE();
+  orrery::test::LinesLog log;
+  orrery::test::RecordingSink sink;
+  auto a = orrery::test::make_transport(orrery::test::plaintext_config("a", log));
+  a->attach(sink);
+  RawLinkClient raw(a->local_address());
+  const NodeAddress sender{"x", "127.0.0.1", 7};
+
+  auto older = raw.open();
+  REQUIRE(older->write(RawLinkClient::open_message(sender)));
+  REQUIRE(older->write(RawLinkClient::batch_message({"one"})));
+  REQUIRE(eventually([&] { return sink.frames_from(sender).size() == 1; }));
+  auto newer = raw.open();
+  REQUIRE(newer->write(RawLinkClient::open_message(sender)));
+  REQUIRE(newer->write(RawLinkClient::batch_message({"two"})));
+  REQUIRE(eventually([&] { return sink.frames_from(sender).size() == 2; }));
+
+  // The older stream is no longer allowed to deliver: its frame is dropped and it ends.
+  older->write(RawLinkClient::batch_message({"stale"}));
+  CHECK(older->finish().status.error_code() == grpc::StatusCode::ABORTED);
+  REQUIRE(newer->write(RawLinkClient::batch_message({"three"})));
+  CHECK(newer->finish().status.ok());
+  REQUIRE(eventually([&] { return sink.link_events(sender, false) == 1; }));
+  CHECK(sink.frames_from(sender) == std::vector<std::string>{"one", "two", "three"});
+  CHECK(sink.link_events(sender, true) == 1);  // up while either stream was
+  CHECK(a->stats().link_drops == 1);
+  CHECK(log.contains("a newer stream from x@127.0.0.1:7 took over"));
+}

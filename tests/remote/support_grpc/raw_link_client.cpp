@@ -6,8 +6,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <grpcpp/generic/generic_stub.h>
-
 #include <orrery/core/assert.hpp>
 #include <orrery/transport/v1/link.pb.h>
 
@@ -33,47 +31,67 @@ void* tag_of(std::intptr_t value) {
 
 }  // namespace
 
+RawStream::RawStream(grpc::GenericStub& stub, std::chrono::milliseconds timeout) {
+  context_.set_deadline(std::chrono::system_clock::now() + timeout);
+  call_ = stub.PrepareCall(&context_, "/orrery.transport.v1.Link/Stream", &queue_);
+  call_->StartCall(tag_of(1));
+  open_ = await(queue_, 1);
+}
+
+RawStream::~RawStream() {
+  if (!finished_) finish();
+  queue_.Shutdown();
+  void* tag = nullptr;
+  bool ok = false;
+  while (queue_.Next(&tag, &ok)) {
+  }
+}
+
+bool RawStream::write(const std::string& message) {
+  if (!open_) return false;
+  grpc::Slice slice(message);
+  grpc::ByteBuffer buffer(&slice, 1);
+  call_->Write(buffer, tag_of(2));
+  open_ = await(queue_, 2);
+  if (open_) ++result_.written;
+  return open_;
+}
+
+RawExchange RawStream::finish() {
+  ORRERY_ASSERT(!finished_, "a raw stream finishes once");
+  finished_ = true;
+  if (open_) {
+    call_->WritesDone(tag_of(3));
+    await(queue_, 3);
+  }
+  grpc::ByteBuffer reply;
+  for (;;) {
+    call_->Read(&reply, tag_of(4));
+    if (!await(queue_, 4)) break;
+    ++result_.replies;
+  }
+  call_->Finish(&result_.status, tag_of(5));
+  await(queue_, 5);
+  return result_;
+}
+
 RawLinkClient::RawLinkClient(const NodeAddress& server)
     : channel_(grpc::CreateChannel(server.host + ":" + std::to_string(server.port),
-                                   grpc::InsecureChannelCredentials())) {
+                                   grpc::InsecureChannelCredentials())),
+      stub_(channel_) {
 }
 
 RawExchange RawLinkClient::exchange(const std::vector<std::string>& messages,
                                     std::chrono::milliseconds timeout) {
-  grpc::GenericStub stub(channel_);
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + timeout);
-  grpc::CompletionQueue queue;
-  RawExchange result;
-  auto call = stub.PrepareCall(&context, "/orrery.transport.v1.Link/Stream", &queue);
-  call->StartCall(tag_of(1));
-  bool open = await(queue, 1);
+  RawStream stream(stub_, timeout);
   for (const std::string& message : messages) {
-    if (!open) break;
-    grpc::Slice slice(message);
-    grpc::ByteBuffer buffer(&slice, 1);
-    call->Write(buffer, tag_of(2));
-    open = await(queue, 2);
-    if (open) ++result.written;
+    if (!stream.write(message)) break;
   }
-  if (open) {
-    call->WritesDone(tag_of(3));
-    await(queue, 3);
-  }
-  grpc::ByteBuffer reply;
-  for (;;) {
-    call->Read(&reply, tag_of(4));
-    if (!await(queue, 4)) break;
-    ++result.replies;
-  }
-  call->Finish(&result.status, tag_of(5));
-  await(queue, 5);
-  queue.Shutdown();
-  void* tag = nullptr;
-  bool ok = false;
-  while (queue.Next(&tag, &ok)) {
-  }
-  return result;
+  return stream.finish();
+}
+
+std::unique_ptr<RawStream> RawLinkClient::open(std::chrono::milliseconds timeout) {
+  return std::make_unique<RawStream>(stub_, timeout);
 }
 
 std::string RawLinkClient::open_message(const NodeAddress& from, std::uint32_t version) {

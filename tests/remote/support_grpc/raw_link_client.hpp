@@ -5,9 +5,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 
 #include <orrery/env/transport.hpp>
@@ -20,6 +22,27 @@ struct RawExchange {
   std::size_t replies = 0;  // messages it sent back (an Accepted)
 };
 
+/// One stream opened by hand: writes go out one by one; finish() half-closes, reads the replies
+/// and returns how the server ended the stream.
+class RawStream {
+ public:
+  RawStream(grpc::GenericStub& stub, std::chrono::milliseconds timeout);
+  ~RawStream();
+  RawStream(const RawStream&) = delete;
+  RawStream& operator=(const RawStream&) = delete;
+  /// False once the server has ended the stream.
+  bool write(const std::string& message);
+  RawExchange finish();
+
+ private:
+  grpc::ClientContext context_;
+  grpc::CompletionQueue queue_;
+  std::unique_ptr<grpc::GenericClientAsyncReaderWriter> call_;
+  RawExchange result_;
+  bool open_ = false;
+  bool finished_ = false;
+};
+
 class RawLinkClient {
  public:
   explicit RawLinkClient(const NodeAddress& server);
@@ -27,6 +50,8 @@ class RawLinkClient {
   /// takes them, half-closes, reads the replies and returns how the server ended the stream.
   RawExchange exchange(const std::vector<std::string>& messages,
                        std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  /// A stream to drive by hand (the client must outlive it).
+  std::unique_ptr<RawStream> open(std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
   /// Serialized LinkMessages, for the well-formed parts of an exchange.
   static std::string open_message(const NodeAddress& from, std::uint32_t version = 1);
@@ -34,6 +59,7 @@ class RawLinkClient {
 
  private:
   std::shared_ptr<grpc::Channel> channel_;
+  grpc::GenericStub stub_;
 };
 
 /// A TCP listener on 127.0.0.1 that accepts into its backlog and never reads or writes.

@@ -118,7 +118,7 @@ grpc::Status InboundStream::on_open() {
   from_ = NodeAddress{open.from().system(), open.from().host(),
                       static_cast<std::uint16_t>(open.from().port())};
   opened_ = true;
-  transport_.inbound_opened(*this, from_);
+  sender_ = transport_.inbound_opened(*this, from_);
 
   wire::LinkReply reply;
   wire::NodeAddress& receiver = *reply.mutable_accepted()->mutable_receiver();
@@ -162,7 +162,20 @@ grpc::Status InboundStream::on_batch() {
                   "a batch of " + std::to_string(bytes) + " bytes, above batch_bytes_max " +
                       std::to_string(batch_bytes_max));
   }
+  return deliver(bytes);
+}
+
+grpc::Status InboundStream::deliver(std::uint64_t bytes) {
+  Counters& counters = transport_.counters();
+  auto& frames = *message_.mutable_batch()->mutable_frames();
   const auto count = static_cast<std::uint64_t>(frames.size());
+  std::lock_guard delivery(sender_->delivery);
+  if (sender_->current_serial.load(std::memory_order_acquire) != serial) {
+    Counters::add(counters.link_drops, count);
+    transport_.errors().write(LogLevel::warning, "a newer stream from " + from_.to_string() +
+                                                     " took over; the old one ends");
+    return grpc::Status(grpc::StatusCode::ABORTED, "superseded by a newer stream");
+  }
   const bool delivered = transport_.gate().with_sink([&](FrameSink& sink) {
     // Counted first, so that whoever sees a frame also sees it in stats().
     Counters::add(counters.frames_received, count);

@@ -38,6 +38,8 @@ class InboundStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grp
   grpc::Status on_message();
   grpc::Status on_open();
   grpc::Status on_batch();
+  /// Hands the batch to the sink unless a newer stream from the sender took over.
+  grpc::Status deliver(std::uint64_t bytes);
   grpc::Status refuse(std::atomic<std::uint64_t>& counter, grpc::StatusCode code,
                       const std::string& problem);
   void continue_reading();
@@ -49,6 +51,7 @@ class InboundStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grp
   wire::LinkMessage message_;
   NodeAddress from_;  // valid once opened_
   bool opened_ = false;
+  std::shared_ptr<InboundSender> sender_;  // set once opened_
   std::mutex mutex_;
   bool finished_ = false;           // guarded by mutex_
   std::atomic<int> references_{1};  // gRPC's, released after OnDone

@@ -66,7 +66,8 @@ bool OutboundStream::take_batch_locked() {
     batch.add_frames(std::move(next));
     peer.queue.pop_front();
   }
-  ORRERY_ASSERT(frames > 0 && peer.queued_bytes >= bytes, "a batch out of an empty queue");
+  ORRERY_ASSERT(frames > 0, "a batch out of an empty queue");
+  ORRERY_ASSERT(peer.queued_bytes >= bytes, "queued bytes fell out of step with the queue");
   peer.queued_bytes -= bytes;
   batch_frames_ = frames;
   batch_bytes_ = bytes;
@@ -82,8 +83,8 @@ OutboundStream::~OutboundStream() {
   channel_.reset();
   connect_alarm_.reset();
   peer_.reset();
-  transport_.callback_finished(
-      GrpcTransport::Impl::Side::outbound);  // the transport may be gone after this
+  // The transport may be gone once this returns.
+  transport_.callback_finished(GrpcTransport::Impl::Side::outbound);
 }
 
 void OutboundStream::release() noexcept {

@@ -47,8 +47,8 @@ void SinkGate::link_up(const NodeAddress& peer) {
 void SinkGate::link_down(const NodeAddress& peer) {
   std::lock_guard guard(links_mutex_);
   const auto found = live_streams_.find(peer);
-  ORRERY_ASSERT(found != live_streams_.end() && found->second > 0,
-                "a link went down that never came up");
+  ORRERY_ASSERT(found != live_streams_.end(), "a link went down that never came up");
+  ORRERY_ASSERT(found->second > 0, "a peer's live stream count fell below zero");
   if (--found->second > 0) return;
   live_streams_.erase(found);
   with_sink([&](FrameSink& sink) { sink.on_link_down(peer); });

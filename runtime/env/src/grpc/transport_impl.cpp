@@ -199,13 +199,24 @@ grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* GrpcTransport::Impl
   return stream;
 }
 
-void GrpcTransport::Impl::inbound_opened(InboundStream& stream, const NodeAddress& from) {
+std::shared_ptr<grpc_transport::InboundSender> GrpcTransport::Impl::inbound_opened(
+    InboundStream& stream, const NodeAddress& from) {
+  std::shared_ptr<grpc_transport::InboundSender> sender;
   {
     std::lock_guard guard(inbound_mutex_);
+    ORRERY_ASSERT(stream.serial != 0, "a refused stream cannot open");
     stream.opened_from = from;
+    auto& slot = senders_[from];
+    if (slot == nullptr) slot = std::make_shared<grpc_transport::InboundSender>();
+    slot->current_serial.store(stream.serial, std::memory_order_release);
+    sender = slot;
   }
+  // A batch the previous stream is delivering finishes before this stream delivers anything;
+  // the previous stream's next batch sees it was superseded.
+  { std::lock_guard barrier(sender->delivery); }
   Counters::add(counters_.links_up);
   gate_.link_up(from);
+  return sender;
 }
 
 void GrpcTransport::Impl::inbound_done(InboundStream& stream) {
@@ -214,6 +225,13 @@ void GrpcTransport::Impl::inbound_done(InboundStream& stream) {
     std::lock_guard guard(inbound_mutex_);
     if (stream.serial != 0) inbound_.erase(stream.serial);
     opened_from = stream.opened_from;
+    if (opened_from) {
+      const auto sender = senders_.find(*opened_from);
+      ORRERY_ASSERT(sender != senders_.end(), "an opened stream's sender is registered");
+      if (sender->second->current_serial.load(std::memory_order_acquire) == stream.serial) {
+        senders_.erase(sender);
+      }
+    }
   }
   if (opened_from) {
     Counters::add(counters_.links_down);

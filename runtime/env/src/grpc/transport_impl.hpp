@@ -85,6 +85,16 @@ struct Peer : std::enable_shared_from_this<Peer> {
   SteadyTime next_attempt_at{};
 };
 
+/// One sender as the inbound side sees it. Only its newest stream delivers (a stream that is
+/// superseded ends), and a batch is delivered whole under `delivery`, which a new stream passes
+/// through before it delivers anything: frames from a sender never overtake each other across a
+/// reconnect.
+struct InboundSender {
+  std::mutex delivery;
+  /// The serial of the stream allowed to deliver; written under the transport's inbound mutex.
+  std::atomic<std::uint64_t> current_serial{0};
+};
+
 /// What dial_or_wait_locked decided, to be carried out once the peer is unlocked.
 struct Dial {
   OutboundStream* stream = nullptr;    // begin() it
@@ -141,7 +151,10 @@ class GrpcTransport::Impl {
   /// Inbound streams: the service asks for a reactor per call.
   grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* open_inbound(
       grpc::CallbackServerContext* context);
-  void inbound_opened(grpc_transport::InboundStream& stream, const NodeAddress& from);
+  /// Registers `stream` as the newest from `from` and waits out a batch an older stream from
+  /// the same sender is delivering.
+  std::shared_ptr<grpc_transport::InboundSender> inbound_opened(
+      grpc_transport::InboundStream& stream, const NodeAddress& from);
   void inbound_done(grpc_transport::InboundStream& stream);
 
   /// The address with the real port once listening.
@@ -177,6 +190,8 @@ class GrpcTransport::Impl {
   std::mutex inbound_mutex_;
   std::map<std::uint64_t, grpc_transport::InboundStream*> inbound_;
   std::uint64_t inbound_serial_ = 0;
+  /// Senders with an open stream; at most one entry per inbound stream.
+  std::map<NodeAddress, std::shared_ptr<grpc_transport::InboundSender>> senders_;
 
   std::mutex random_mutex_;
   Xoshiro256 random_;

@@ -16,6 +16,10 @@
 // then belong to one sender alone, two nodes dialling each other at once need no tie-break, and the
 // receiver learns who is sending from the stream's first message. The price is two connections per
 // pair of nodes that talk both ways.
+//
+// The sink is called from gRPC's callback threads, which are few and shared by the whole process:
+// its callbacks must be brief and must not block. A peer is "up" for the sink while at least one
+// stream to or from it is; on_link_up and on_link_down alternate per peer.
 
 #include <chrono>
 #include <cstdint>
