@@ -106,8 +106,9 @@ std::string RawLinkClient::open_message(const NodeAddress& from, std::uint32_t v
 
 std::string RawLinkClient::batch_message(const std::vector<std::string>& frames) {
   wire::LinkMessage message;
+  wire::Batch& batch = *message.mutable_batch();  // set even when empty
   for (const auto& frame : frames)
-    message.mutable_batch()->add_frames(frame);
+    batch.add_frames(frame);
   return message.SerializeAsString();
 }
 

@@ -115,6 +115,14 @@ Duration reconnect_delay(const GrpcTransportConfig& config, std::uint32_t failur
   return delay;
 }
 
+std::uint64_t inbound_message_bytes_max(const GrpcTransportConfig& config) noexcept {
+  // The frames of a batch (one frame alone may pass batch_bytes_max), plus a tag and a length of
+  // at most 5 bytes per frame, plus the batch's own tag and length.
+  const std::uint64_t payload =
+      std::max<std::uint64_t>(config.batch_bytes_max, config.frame_bytes_max);
+  return payload + 6ULL * config.batch_frames_max + 16;
+}
+
 namespace grpc_transport {
 
 Result<std::string> read_pem(const PemSource& source, std::string_view field) {

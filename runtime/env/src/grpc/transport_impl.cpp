@@ -136,10 +136,7 @@ Status GrpcTransport::Impl::start() {
 }
 
 std::uint64_t GrpcTransport::Impl::inbound_message_bytes_max() const noexcept {
-  // A batch's frames plus protobuf's framing: a tag and a length of at most 5 bytes each.
-  const std::uint64_t payload =
-      std::max<std::uint64_t>(config_.batch_bytes_max, config_.frame_bytes_max);
-  return payload + 6ULL * config_.batch_frames_max + 16;
+  return orrery::inbound_message_bytes_max(config_);
 }
 
 std::shared_ptr<grpc::Channel> GrpcTransport::Impl::make_channel(const NodeAddress& peer) const {
@@ -226,9 +223,12 @@ void GrpcTransport::Impl::inbound_done(InboundStream& stream) {
     if (stream.serial != 0) inbound_.erase(stream.serial);
     opened_from = stream.opened_from;
     if (opened_from) {
+      // A newer stream from the same sender may have come and gone already (and taken the
+      // entry with it); only the current stream's end removes the entry.
       const auto sender = senders_.find(*opened_from);
-      ORRERY_ASSERT(sender != senders_.end(), "an opened stream's sender is registered");
-      if (sender->second->current_serial.load(std::memory_order_acquire) == stream.serial) {
+      maybe(sender == senders_.end());
+      if (sender != senders_.end() &&
+          sender->second->current_serial.load(std::memory_order_acquire) == stream.serial) {
         senders_.erase(sender);
       }
     }

@@ -103,6 +103,10 @@ Status validate(const GrpcTransportConfig& config);
 Duration reconnect_delay(const GrpcTransportConfig& config, std::uint32_t failures,
                          std::uint64_t random_word) noexcept;
 
+/// The largest gRPC message a peer may send under `config`: a batch's frames plus protobuf's
+/// framing. Larger ones are refused and counted as oversized.
+std::uint64_t inbound_message_bytes_max(const GrpcTransportConfig& config) noexcept;
+
 /// What the transport did and refused. Frames and bytes count frame payloads.
 struct GrpcTransportStats {
   std::uint64_t frames_sent = 0;  // handed to gRPC in completed writes
