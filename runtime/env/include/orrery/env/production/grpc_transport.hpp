@@ -134,7 +134,8 @@ class GrpcTransport final : public Transport {
   /// Validates the config, reads the PEM files, and starts listening. A port in use, bad
   /// certificates or a bad field are errors.
   static Result<std::unique_ptr<GrpcTransport>> create(GrpcTransportConfig config);
-  /// Shuts down: streams closed, callbacks finished; none into the sink after it returns.
+  /// Shuts down: streams closed, callbacks finished; none into the sink after it returns. Not
+  /// from inside a sink callback (it waits for the callbacks to finish).
   ~GrpcTransport() override;
   GrpcTransport(const GrpcTransport&) = delete;
   GrpcTransport& operator=(const GrpcTransport&) = delete;
@@ -148,7 +149,8 @@ class GrpcTransport final : public Transport {
   /// dials again at once.
   void disconnect(const NodeAddress& peer) override;
 
-  /// Stops everything (idempotent); send() then answers closed. The destructor calls it.
+  /// Stops everything (idempotent); send() then answers closed, and queued frames are dropped
+  /// (counted in link_drops). Not from inside a sink callback. The destructor calls it.
   void shutdown() noexcept;
   GrpcTransportStats stats() const noexcept;
   const GrpcTransportConfig& config() const noexcept;
