@@ -19,7 +19,10 @@ struct MonotonicTimeline {
 };
 
 using Instant = MonotonicTimeline::time_point;
-using WallTime = std::chrono::time_point<std::chrono::system_clock, Duration>;
+// The system clock lends WallTime its epoch; nothing here reads it.
+using WallTime =
+    std::chrono::time_point<std::chrono::system_clock,  // orrery-lint: allow(clock) epoch
+                            Duration>;
 
 constexpr std::int64_t to_nanoseconds(Duration d) noexcept { return d.count(); }
 constexpr std::int64_t to_nanoseconds(Instant t) noexcept { return t.time_since_epoch().count(); }

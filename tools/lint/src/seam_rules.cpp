@@ -1,0 +1,181 @@
+// The banned names of the seam lint, as a table: a pattern over the code (comments and literal
+// contents removed), over string literals, or a C library function called by its plain name.
+
+#include "seam_rules.hpp"
+
+#include <array>
+#include <regex>
+#include <string_view>
+
+#include "call_context.hpp"
+
+namespace orrery::lint {
+namespace {
+
+constexpr std::string_view use_clock = "use the node's env.clock (orrery/env/clock.hpp)";
+constexpr std::string_view use_timers =
+    "schedule a timer instead (ctx.timers(), env.timers) or Driver::sleep on a fiber";
+constexpr std::string_view use_executor = "work runs on the node's env.executor";
+constexpr std::string_view use_random =
+    "draw from env.random with the helpers of orrery/env/random.hpp (the same on every standard "
+    "library and seed-replayable)";
+constexpr std::string_view use_transport =
+    "the node's network is env.transport (orrery/env/transport.hpp)";
+constexpr std::string_view use_storage = "use env.storage (orrery/env/storage.hpp)";
+
+/// A pattern whose first group names the offender, matched against the code or the strings.
+struct PatternBan {
+  std::string_view rule;
+  std::string_view pattern;
+  std::string_view what;  // "$ reads the machine's clock": $ is the matched name
+  std::string_view instead;
+  bool in_strings = false;
+};
+
+constexpr std::array pattern_bans{
+    PatternBan{
+        "clock",
+        R"(\b((?:std\s*::\s*)?(?:chrono\s*::\s*)?(?:steady|system|high_resolution|utc|tai|gps|file)_clock)\b)",
+        "$ reads the machine's clock", use_clock},
+    PatternBan{"sleep", R"(\b((?:std\s*::\s*this_thread\s*::\s*)?sleep_(?:for|until))\b)",
+               "$ blocks the thread", use_timers},
+    PatternBan{"thread", R"(\b(std\s*::\s*(?:thread|jthread|async))\b)", "$ starts a thread",
+               use_executor},
+    PatternBan{"thread", R"(\b(pthread_create|thrd_create)\b)", "$ starts a thread", use_executor},
+    PatternBan{
+        "random",
+        R"(\b(std\s*::\s*(?:random_device|mt19937(?:_64)?|minstd_rand0?|default_random_engine|ranlux\w*|knuth_b|\w+_distribution|shuffle|random_shuffle|sample))\b)",
+        "$ is not our randomness", use_random},
+    PatternBan{"random", R"(\b(getrandom|getentropy|arc4random\w*)\b)",
+               "$ draws randomness from the OS", use_random},
+    PatternBan{"random", R"((/dev/u?random)\b)", "$ draws randomness from the OS", use_random,
+               true},
+    PatternBan{
+        "socket",
+        R"(#\s*include\s*<((?:sys/socket|arpa/inet|netdb|sys/un)\.h|netinet/[^>]*|boost/asio[^>]*|boost/beast[^>]*|grpcpp?/[^>]*)>)",
+        "<$> opens sockets", use_transport},
+    PatternBan{"file", R"(\b(fopen|fopen64|freopen|fdopen)\b)", "$ opens a file", use_storage},
+    PatternBan{"file",
+               R"(\b(std\s*::\s*(?:basic_)?(?:ifstream|ofstream|fstream|filebuf|filesystem))\b)",
+               "$ touches the filesystem", use_storage},
+    PatternBan{"file", R"(#\s*include\s*<(fstream|filesystem|fcntl\.h)>)", "<$> is for files",
+               use_storage},
+};
+
+/// A C library function, banned when called by its plain (or ::, or std::) name; members and
+/// functions of our own with the same name are not calls to it (see call_context.hpp).
+struct CallBan {
+  std::string_view rule;
+  std::string_view name;
+  std::string_view what;
+  std::string_view instead;
+  bool std_qualified_too;  // std::time is the same function; std::bind is not bind(2)
+};
+
+constexpr std::array call_bans{
+    CallBan{"clock", "time", "reads the machine's clock", use_clock, true},
+    CallBan{"clock", "clock_gettime", "reads the machine's clock", use_clock, false},
+    CallBan{"clock", "gettimeofday", "reads the machine's clock", use_clock, false},
+    CallBan{"clock", "timespec_get", "reads the machine's clock", use_clock, true},
+    CallBan{"sleep", "sleep", "blocks the thread", use_timers, false},
+    CallBan{"sleep", "usleep", "blocks the thread", use_timers, false},
+    CallBan{"sleep", "nanosleep", "blocks the thread", use_timers, false},
+    CallBan{"sleep", "clock_nanosleep", "blocks the thread", use_timers, false},
+    CallBan{"random", "rand", "is not our randomness", use_random, true},
+    CallBan{"random", "srand", "is not our randomness", use_random, true},
+    CallBan{"random", "random", "is not our randomness", use_random, false},
+    CallBan{"random", "srandom", "is not our randomness", use_random, false},
+    CallBan{"random", "drand48", "is not our randomness", use_random, false},
+    CallBan{"socket", "socket", "opens a socket", use_transport, false},
+    CallBan{"socket", "socketpair", "opens a socket", use_transport, false},
+    CallBan{"socket", "connect", "opens a connection", use_transport, false},
+    CallBan{"socket", "bind", "binds a socket", use_transport, false},
+    CallBan{"socket", "listen", "listens on a socket", use_transport, false},
+    CallBan{"socket", "accept", "accepts a connection", use_transport, false},
+    CallBan{"socket", "getaddrinfo", "resolves names over the network", use_transport, false},
+    CallBan{"file", "open", "opens a file", use_storage, false},
+    CallBan{"file", "openat", "opens a file", use_storage, false},
+    CallBan{"file", "creat", "creates a file", use_storage, false},
+};
+
+std::string describe(std::string_view what, std::string_view name) {
+  std::string text(what);
+  const std::size_t dollar = text.find('$');
+  if (dollar != std::string::npos) text.replace(dollar, 1, name);
+  return text;
+}
+
+std::string squeeze_spaces(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    if (c != ' ' && c != '\t' && c != '\n') out.push_back(c);
+  }
+  return out;
+}
+
+void check_pattern(const LintedFile& file, const PatternBan& ban, const std::regex& pattern,
+                   std::vector<Violation>& out) {
+  if (ban.in_strings) {
+    for (int line = 1; line <= file.text.line_count(); ++line) {
+      const std::string& strings = file.text.strings[static_cast<std::size_t>(line - 1)];
+      std::smatch match;
+      if (!std::regex_search(strings, match, pattern)) continue;
+      out.push_back({file.path, line, std::string(ban.rule),
+                     describe(ban.what, match.str(1)) + "; " + std::string(ban.instead)});
+    }
+    return;
+  }
+  const std::string& code = file.text.code;
+  for (auto it = std::sregex_iterator(code.begin(), code.end(), pattern);
+       it != std::sregex_iterator(); ++it) {
+    const int line = file.text.line_of(static_cast<std::size_t>(it->position(1)));
+    out.push_back(
+        {file.path, line, std::string(ban.rule),
+         describe(ban.what, squeeze_spaces(it->str(1))) + "; " + std::string(ban.instead)});
+  }
+}
+
+void check_call(const LintedFile& file, const CallBan& ban, const std::regex& pattern,
+                std::vector<Violation>& out) {
+  const std::string& code = file.text.code;
+  for (auto it = std::sregex_iterator(code.begin(), code.end(), pattern);
+       it != std::sregex_iterator(); ++it) {
+    const auto at = static_cast<std::size_t>(it->position(0));
+    const std::size_t open = at + static_cast<std::size_t>(it->length(0)) - 1;
+    if (!calls_library_function(code, at, open, ban.std_qualified_too)) continue;
+    // Every clock-reading time() takes an argument; a time() of our own (a test kit's) not.
+    if (ban.name == "time" && has_empty_arguments(code, open)) continue;
+    out.push_back(
+        {file.path, file.text.line_of(at), std::string(ban.rule),
+         std::string(ban.name) + "() " + std::string(ban.what) + "; " + std::string(ban.instead)});
+  }
+}
+
+}  // namespace
+
+struct SeamChecker::Compiled {
+  std::vector<std::regex> patterns;  // one per pattern_bans entry
+  std::vector<std::regex> calls;     // one per call_bans entry
+};
+
+SeamChecker::SeamChecker() : compiled_(std::make_unique<Compiled>()) {
+  for (const PatternBan& ban : pattern_bans) {
+    compiled_->patterns.emplace_back(ban.pattern.begin(), ban.pattern.end());
+  }
+  for (const CallBan& ban : call_bans) {
+    compiled_->calls.emplace_back(R"(\b)" + std::string(ban.name) + R"(\s*\()");
+  }
+}
+
+SeamChecker::~SeamChecker() = default;
+
+void SeamChecker::check(const LintedFile& file, std::vector<Violation>& out) const {
+  for (std::size_t i = 0; i < pattern_bans.size(); ++i) {
+    check_pattern(file, pattern_bans[i], compiled_->patterns[i], out);
+  }
+  for (std::size_t i = 0; i < call_bans.size(); ++i) {
+    check_call(file, call_bans[i], compiled_->calls[i], out);
+  }
+}
+
+}  // namespace orrery::lint
