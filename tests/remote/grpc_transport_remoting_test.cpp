@@ -8,6 +8,8 @@
 
 #include <orrery/actor.hpp>
 #include <orrery/env/production/grpc_transport.hpp>
+#include <orrery/env/production/system_clock.hpp>
+#include <orrery/env/production/timer_service.hpp>
 #include <orrery/remote/remoting.hpp>
 
 #include "support_grpc/recording_sink.hpp"
@@ -72,8 +74,8 @@ struct GrpcNode {
   }
 
   test::LinesLog log;
-  test::RealClock clock;
-  test::TimerThread timers;
+  SystemClock clock;
+  TimerService timers;
   ThreadPoolExecutor pool;
   SeededLockedRandom random;
   test::NullStorage storage;
