@@ -1,0 +1,99 @@
+#pragma once
+// SimNetwork: the frames of every node's Transport, carried through the world's event queue with
+// per-link latency, loss, duplication, reordering and clogging, and cut by partitions (between
+// groups, one way only, or isolating a node) until healed. Frames are the very bytes the gRPC
+// transport would carry, so every fault reaches remoting's own checks.
+//
+// Links are directed: a one-way partition cuts a→b while b→a flows. A frame meets the cut when
+// it is sent and again when it would arrive (a partition loses what is in flight).
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include <orrery/env/transport.hpp>
+#include <orrery/sim/config.hpp>
+
+namespace orrery::sim {
+
+class World;
+
+class SimNetwork {
+ public:
+  SimNetwork(World& world, LinkConfig defaults, std::size_t max_frame_bytes);
+  ~SimNetwork();
+
+  // ---- link behaviour ----
+  /// The configuration of every link without its own.
+  void set_default_link(const LinkConfig& config);
+  const LinkConfig& default_link() const noexcept { return defaults_; }
+  /// The configuration of the link from → to (one direction).
+  void set_link(std::uint32_t from, std::uint32_t to, const LinkConfig& config);
+  const LinkConfig& link(std::uint32_t from, std::uint32_t to) const;
+  /// Holds every frame on from → to until `until` (a bandwidth stall); order is kept.
+  void clog(std::uint32_t from, std::uint32_t to, Instant until);
+
+  // ---- partitions ----
+  /// Cuts every link between nodes of different groups, both ways. Nodes in no group keep
+  /// their links. A node in two groups is a contradiction: an error, and nothing changes.
+  Status partition(const std::vector<std::vector<std::uint32_t>>& groups);
+  /// Cuts the links from each of `from` to each of `to`, one way only.
+  void cut_one_way(std::span<const std::uint32_t> from, std::span<const std::uint32_t> to);
+  /// Cuts every link to and from `node`.
+  void isolate(std::uint32_t node);
+  /// Restores every cut link.
+  void heal();
+  bool cut(std::uint32_t from, std::uint32_t to) const noexcept;
+  bool partitioned() const noexcept { return cuts_ > 0; }
+
+  // ---- counters ----
+  struct Stats {
+    std::uint64_t sent = 0;
+    std::uint64_t delivered = 0;
+    std::uint64_t lost = 0;  // loss and partitions
+    std::uint64_t duplicated = 0;
+    std::uint64_t reordered = 0;
+    std::uint64_t to_down_nodes = 0;  // in flight to a node that crashed or restarted
+  };
+  const Stats& stats() const noexcept { return stats_; }
+
+  // ---- for the World and nodes ----
+  /// The node's endpoint (a Transport); created with the node, kept across restarts.
+  Transport& add_endpoint(std::uint32_t node, NodeAddress address);
+  Transport& endpoint(std::uint32_t node);
+  /// The node crashed: its links go down (peers are told) and its endpoint refuses sends.
+  void node_down(std::uint32_t node);
+  void node_up(std::uint32_t node);
+
+ private:
+  class Endpoint;
+  friend class Endpoint;
+  struct Link {
+    std::unique_ptr<LinkConfig> config;  // null: the defaults
+    Instant last_arrival{};
+    Instant clogged_until{};
+    bool cut = false;
+  };
+
+  Link& link_state(std::uint32_t from, std::uint32_t to);
+  const Link* find_link(std::uint32_t from, std::uint32_t to) const;
+  void transmit(std::uint32_t from, std::uint32_t to, Frame frame);
+  void schedule_arrival(std::uint32_t from, std::uint32_t to, Instant at, Frame frame,
+                        std::uint64_t frame_hash);
+  void open_connection(std::uint32_t from, std::uint32_t to);
+  void drop_connections(std::uint32_t node, bool only_cut);
+  void set_cut(std::uint32_t from, std::uint32_t to, bool cut);
+
+  World& world_;
+  LinkConfig defaults_;
+  std::size_t max_frame_bytes_;
+  std::vector<std::unique_ptr<Endpoint>> endpoints_;
+  std::map<NodeAddress, std::uint32_t> by_address_;
+  std::vector<std::vector<Link>> links_;              // [from][to]
+  std::vector<std::vector<std::uint8_t>> connected_;  // [min][max]: a connection is open
+  std::uint64_t cuts_ = 0;
+  Stats stats_;
+};
+
+}  // namespace orrery::sim
