@@ -14,6 +14,7 @@
 #include <map>
 #include <orrery/actor/actor_ref.hpp>
 #include <orrery/actor/props.hpp>
+#include <orrery/actor/signals.hpp>
 #include <orrery/actor/supervision.hpp>
 #include <orrery/core/spin_lock.hpp>
 #include <orrery/core/time.hpp>
