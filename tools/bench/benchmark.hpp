@@ -48,5 +48,6 @@ struct Benchmark {
 /// Every benchmark, in report order.
 std::vector<Benchmark> all_benchmarks();
 std::vector<Benchmark> runtime_benchmarks();
+std::vector<Benchmark> remote_benchmarks();
 
 }  // namespace orrery::bench

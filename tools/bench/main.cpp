@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "benchmark.hpp"
+#include "remote_workloads.hpp"
 #include "report.hpp"
 
 namespace orrery::bench {
@@ -114,6 +115,10 @@ int run_selected(const Options& options, const std::vector<const Benchmark*>& se
 
 int main(int argc, char** argv) {
   using namespace orrery::bench;
+  // Hidden: the server side of a remote benchmark (see child_process.hpp).
+  if (argc == 2 && std::string_view(argv[1]) == "--serve-orrery") return ours::serve_remote();
+  if (argc == 2 && std::string_view(argv[1]) == "--serve-grpc") return raw_grpc::serve_remote();
+  if (argc == 2 && std::string_view(argv[1]) == "--serve-caf") return caf_peer::serve_remote();
   Options options;
   if (!parse(argc, argv, options)) return 2;
   const std::vector<Benchmark> all = all_benchmarks();

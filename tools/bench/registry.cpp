@@ -4,7 +4,9 @@
 namespace orrery::bench {
 
 std::vector<Benchmark> all_benchmarks() {
-  return runtime_benchmarks();
+  std::vector<Benchmark> list = runtime_benchmarks();
+  for (Benchmark& remote : remote_benchmarks()) list.push_back(std::move(remote));
+  return list;
 }
 
 }  // namespace orrery::bench
