@@ -5,6 +5,8 @@
 // others) costs no wake-up. One task runs per lock acquisition: a task that is still in the heap
 // can always be cancelled, and a cancel that returns false means the task ran or is running.
 
+#include <algorithm>
+#include <chrono>
 #include <utility>
 
 #include <orrery/core/assert.hpp>
@@ -13,6 +15,8 @@
 namespace orrery {
 
 namespace {
+
+constexpr Duration wait_max = std::chrono::hours(1);
 
 constexpr TimerId make_id(std::uint32_t slot, std::uint32_t generation) noexcept {
   return TimerId{(std::uint64_t{generation} << 32) | slot};
@@ -103,7 +107,9 @@ TimerTask TimerService::take_due(std::unique_lock<std::mutex>& lock) {
   const HeapEntry first = heap_.front();
   const std::int64_t now_ns = to_nanoseconds(clock_.now());
   if (first.due_ns > now_ns) {
-    wake_.wait_for(lock, Duration{first.due_ns - now_ns});
+    // At most an hour per wait: the condition variable adds the wait to its own clock's now,
+    // which would overflow for a timer due at Instant::max() ("never" timeouts).
+    wake_.wait_for(lock, std::min(Duration{first.due_ns - now_ns}, wait_max));
     return {};
   }
   heap_remove(0);
