@@ -28,6 +28,8 @@ function(orrery_protobuf_generate target)
   endforeach()
   target_sources(${target} PRIVATE ${generated})
   target_include_directories(${target} SYSTEM PUBLIC $<BUILD_INTERFACE:${out_dir}>)
+  # OrreryInstall installs the generated headers of the libraries it installs from here.
+  set_property(TARGET ${target} APPEND PROPERTY ORRERY_GENERATED_INCLUDE_DIRS ${out_dir})
   # Generated code follows protobuf's style, not ours.
   set_source_files_properties(${generated} PROPERTIES COMPILE_OPTIONS "-w")
 endfunction()

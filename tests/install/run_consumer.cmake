@@ -1,0 +1,34 @@
+# install.consumer: installs this build's libraries (the `development` component) into a fresh
+# prefix, then configures, builds and runs tests/install/consumer against it, as a user outside
+# the tree would.
+#   cmake -DBUILD_DIR=... -DSOURCE_DIR=... -DWORK_DIR=... -DGENERATOR=... -P run_consumer.cmake
+foreach(variable IN ITEMS BUILD_DIR SOURCE_DIR WORK_DIR GENERATOR)
+  if(NOT DEFINED ${variable})
+    message(FATAL_ERROR "run_consumer.cmake needs -D${variable}=...")
+  endif()
+endforeach()
+
+set(prefix ${WORK_DIR}/prefix)
+set(consumer_build ${WORK_DIR}/consumer-build)
+file(REMOVE_RECURSE ${prefix} ${consumer_build} ${WORK_DIR}/storage)
+
+function(run step)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE result OUTPUT_VARIABLE output
+                  ERROR_VARIABLE output)
+  if(NOT result EQUAL 0)
+    message(FATAL_ERROR "install.consumer: ${step} failed (${result}):\n${output}")
+  endif()
+  message(STATUS "install.consumer: ${step}: ok")
+  set(last_output "${output}" PARENT_SCOPE)
+endfunction()
+
+run("install" ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix} --component development)
+run("configure" ${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/install/consumer -B ${consumer_build}
+    -G ${GENERATOR} -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH=${prefix}
+    # Only the installed copy may be found, never the build tree's package registry.
+    -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF)
+run("build" ${CMAKE_COMMAND} --build ${consumer_build})
+run("run" ${consumer_build}/orrery-consumer ${WORK_DIR}/storage)
+if(NOT last_output MATCHES "hello, consumer")
+  message(FATAL_ERROR "install.consumer: unexpected output:\n${last_output}")
+endif()
