@@ -14,6 +14,7 @@
 #include <orrery/actor/actor_system.hpp>
 #include <orrery/actor/behaviors.hpp>
 #include <orrery/actor/detail/cell.hpp>
+#include <orrery/core/prng.hpp>
 #include <orrery/core/message_buffer.hpp>
 #include <orrery/core/type_name.hpp>
 #include <orrery/fiber/fiber_host.hpp>
@@ -66,7 +67,9 @@ class TypedCell final : public CellBase, public Recipient<M>, public ActorContex
     if (idle) schedule_from_idle();
   }
   std::string path() const override { return CellBase::path(); }
-  std::uint64_t uid() const noexcept override { return id(); }
+  /// The actor's id mixed with its system's incarnation: a restarted node numbers its actors
+  /// the same way, and a ref to the old incarnation's actor must not reach the new one.
+  std::uint64_t uid() const noexcept override { return mix64(CellBase::system().uid(), id()) | 1; }
   ActorSystem& core() const noexcept override { return CellBase::system(); }
   bool terminated() const noexcept override { return is_terminated(); }
   CellBase* as_cell() noexcept override { return this; }
