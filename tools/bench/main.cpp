@@ -7,6 +7,7 @@
 //   orrery-bench --list               the names and what each measures
 //   orrery-bench --quick              small workloads (the smoke test)
 //   orrery-bench --repetitions N      runs per side (default 5); the median is kept
+//   orrery-bench --only ours|peer     one side's figures only, each run (for perf stat)
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
@@ -28,12 +29,15 @@ struct Options {
   RunScale scale;
   std::uint32_t repetitions = 5;
   std::vector<std::string> names;
+  /// "ours" or "peer": run only that side and print its figures (for perf stat and profilers).
+  std::string only_side;
 };
 
 void print_usage(std::FILE* to) {
   std::fprintf(
       to,
-      "usage: orrery-bench [--json] [--quick] [--repetitions N] [--list] [NAME|PREFIX...]\n"
+      "usage: orrery-bench [--json] [--quick] [--repetitions N] [--only ours|peer] [--list] "
+      "[NAME|PREFIX...]\n"
       "  Runs Orrery's benchmarks beside a peer's and prints ours, the peer's figure, and the "
       "ratio\n"
       "  (how many times better ours is). NAME is an exact name, or else a prefix (pingpong.).\n");
@@ -45,6 +49,12 @@ bool parse(int argc, char** argv, Options& options) {
     const std::string_view arg = argv[i];
     if (arg == "--json") {
       options.json = true;
+    } else if (arg == "--only" && i + 1 < argc) {
+      options.only_side = argv[++i];
+      if (options.only_side != "ours" && options.only_side != "peer") {
+        std::fprintf(stderr, "orrery-bench: --only takes ours or peer, not '%s'\n", argv[i]);
+        return false;
+      }
     } else if (arg == "--list") {
       options.list = true;
     } else if (arg == "--quick") {
@@ -98,7 +108,24 @@ bool select(const std::vector<Benchmark>& all, const std::vector<std::string>& n
   return true;
 }
 
+/// One side only: each run's figure, no comparison.
+int run_one_side(const Options& options, const std::vector<const Benchmark*>& selected) {
+  for (const Benchmark* benchmark : selected) {
+    const bool ours = options.only_side == "ours";
+    const Measure& measure = ours ? benchmark->ours : benchmark->peer;
+    for (std::uint32_t i = 0; i < options.repetitions; ++i) {
+      const Measurement figure = measure(options.scale);
+      std::printf("%s %s: %.6g %s %s\n", benchmark->name.c_str(),
+                  ours ? "ours" : benchmark->peer_name.c_str(), figure.value,
+                  benchmark->unit.c_str(), figure.detail.c_str());
+      std::fflush(stdout);
+    }
+  }
+  return 0;
+}
+
 int run_selected(const Options& options, const std::vector<const Benchmark*>& selected) {
+  if (!options.only_side.empty()) return run_one_side(options, selected);
   std::vector<Outcome> outcomes;
   if (!options.json) print_table_header(options.repetitions, options.scale);
   for (const Benchmark* benchmark : selected) {

@@ -22,7 +22,7 @@ PingPongSpec one_worker(const RunScale& s) {
   return {pick(s, 2'000'000, 100'000), false};
 }
 PingPongSpec cross_thread(const RunScale& s) {
-  return {pick(s, 200'000, 20'000), true};
+  return {pick(s, 50'000, 10'000), true};
 }
 PairsSpec thousand_pairs(const RunScale& s) {
   return {1000, pick(s, 1000, 50), 2};
@@ -40,7 +40,7 @@ std::uint32_t tree_levels(const RunScale& s) {
   return s.quick ? 16 : 20;
 }
 std::uint64_t asks(const RunScale& s) {
-  return pick(s, 200'000, 20'000);
+  return pick(s, 20'000, 5'000);
 }
 constexpr std::uint32_t ask_workers = 1;
 
