@@ -55,6 +55,10 @@ void e() {
   sleep(1);
 }
 void f(Driver& d) { d.sleep(1s); }
+void Script::pause(Duration poll, Duration left) {
+  sleep(std::min(poll, left));  // our own Script::sleep: not an integer of seconds
+  sleep(poll);
+}
 )");
   const LintRun run = tree.lint();
   CHECK(heads(run.output) ==
@@ -119,6 +123,7 @@ void b(int fd) { connect(fd, address, length); }
 void c(int fd) { ::bind(fd, address, length); }
 auto d() { return std::bind(f, 1); }
 void e(Transport& t, const NodeAddress& n) { t.connect(n); }
+void Link::redial() { connect(peer_); }  // our own Link::connect: not connect(2)'s arguments
 )");
   const LintRun run = tree.lint();
   CHECK(heads(run.output) ==

@@ -74,11 +74,35 @@ bool calls_library_function(std::string_view code, std::size_t at, std::size_t o
   return before != '>' && before != '*' && before != '&' && before != '~';
 }
 
-bool has_empty_arguments(std::string_view code, std::size_t open) {
-  std::size_t i = open + 1;
-  while (i < code.size() && std::isspace(static_cast<unsigned char>(code[i])) != 0)
-    ++i;
-  return i < code.size() && code[i] == ')';
+bool is_qualified_call(std::string_view code, std::size_t at) {
+  const std::size_t end = skip_spaces_back(code, at);
+  if (end < 2 || code[end - 1] != ':' || code[end - 2] != ':') return false;
+  const std::string_view qualifier = word_before(code, skip_spaces_back(code, end - 2));
+  return qualifier.empty() || qualifier == "std";
+}
+
+std::vector<std::string_view> call_arguments(std::string_view code, std::size_t open) {
+  std::vector<std::string_view> arguments;
+  int depth = 0;
+  std::size_t start = open + 1;
+  for (std::size_t i = open; i < code.size(); ++i) {
+    const char c = code[i];
+    if (c == '(' || c == '[' || c == '{') ++depth;
+    if (c == ')' || c == ']' || c == '}') --depth;
+    const bool last = depth == 0;
+    if (!last && !(depth == 1 && c == ',')) continue;
+    std::string_view argument = code.substr(start, i - start);
+    while (!argument.empty() && std::isspace(static_cast<unsigned char>(argument.front())) != 0) {
+      argument.remove_prefix(1);
+    }
+    while (!argument.empty() && std::isspace(static_cast<unsigned char>(argument.back())) != 0) {
+      argument.remove_suffix(1);
+    }
+    if (!(last && argument.empty() && arguments.empty())) arguments.push_back(argument);
+    if (last) break;
+    start = i + 1;
+  }
+  return arguments;
 }
 
 }  // namespace orrery::lint

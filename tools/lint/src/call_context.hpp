@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <string_view>
+#include <vector>
 
 namespace orrery::lint {
 
@@ -15,7 +16,11 @@ namespace orrery::lint {
 bool calls_library_function(std::string_view code, std::size_t at, std::size_t open,
                             bool std_qualified_too);
 
-/// Whether the parenthesis at `open` is followed by `)` (nothing between but spaces).
-bool has_empty_arguments(std::string_view code, std::size_t open);
+/// Whether the call is qualified as `::name` or `std::name` (then the name alone decides).
+bool is_qualified_call(std::string_view code, std::size_t at);
+
+/// The arguments of the call whose parenthesis is at `open`, split at top-level commas and
+/// trimmed; empty for `()`.
+std::vector<std::string_view> call_arguments(std::string_view code, std::size_t open);
 
 }  // namespace orrery::lint

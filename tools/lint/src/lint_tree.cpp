@@ -37,10 +37,9 @@ bool is_source(const std::filesystem::path& path) {
          source_extensions.end();
 }
 
-// A folder the walk skips: hidden ones and build trees.
+// A folder the walk skips: hidden ones (editor and tool state).
 bool skipped_folder(const std::filesystem::path& path) {
-  const std::string name = path.filename().string();
-  return name.starts_with(".") || name.starts_with("build");
+  return path.filename().string().starts_with(".");
 }
 
 std::vector<Violation> lint_with(const SeamChecker& seam, const std::string& path,

@@ -62,41 +62,78 @@ constexpr std::array pattern_bans{
                use_storage},
 };
 
-/// A C library function, banned when called by its plain (or ::, or std::) name; members and
-/// functions of our own with the same name are not calls to it (see call_context.hpp).
+/// What the arguments of a plain (unqualified) call must look like for it to be the C library
+/// function rather than a function of our own with the same name (Script::sleep(Duration),
+/// Transport::connect(peer)). A `::name` or `std::name` call is the library's whatever they are.
+enum class Arguments {
+  any,              // the name is unmistakable
+  integer_literal,  // sleep(1)
+  null_or_address,  // time(nullptr), time(&now)
+};
+
+/// A C library function, banned when called by its plain (or ::, or std::) name with its own
+/// number of arguments; members and declarations pass (see call_context.hpp).
 struct CallBan {
   std::string_view rule;
   std::string_view name;
   std::string_view what;
   std::string_view instead;
   bool std_qualified_too;  // std::time is the same function; std::bind is not bind(2)
+  int arity_min;
+  int arity_max;
+  Arguments arguments = Arguments::any;
 };
 
 constexpr std::array call_bans{
-    CallBan{"clock", "time", "reads the machine's clock", use_clock, true},
-    CallBan{"clock", "clock_gettime", "reads the machine's clock", use_clock, false},
-    CallBan{"clock", "gettimeofday", "reads the machine's clock", use_clock, false},
-    CallBan{"clock", "timespec_get", "reads the machine's clock", use_clock, true},
-    CallBan{"sleep", "sleep", "blocks the thread", use_timers, false},
-    CallBan{"sleep", "usleep", "blocks the thread", use_timers, false},
-    CallBan{"sleep", "nanosleep", "blocks the thread", use_timers, false},
-    CallBan{"sleep", "clock_nanosleep", "blocks the thread", use_timers, false},
-    CallBan{"random", "rand", "is not our randomness", use_random, true},
-    CallBan{"random", "srand", "is not our randomness", use_random, true},
-    CallBan{"random", "random", "is not our randomness", use_random, false},
-    CallBan{"random", "srandom", "is not our randomness", use_random, false},
-    CallBan{"random", "drand48", "is not our randomness", use_random, false},
-    CallBan{"socket", "socket", "opens a socket", use_transport, false},
-    CallBan{"socket", "socketpair", "opens a socket", use_transport, false},
-    CallBan{"socket", "connect", "opens a connection", use_transport, false},
-    CallBan{"socket", "bind", "binds a socket", use_transport, false},
-    CallBan{"socket", "listen", "listens on a socket", use_transport, false},
-    CallBan{"socket", "accept", "accepts a connection", use_transport, false},
-    CallBan{"socket", "getaddrinfo", "resolves names over the network", use_transport, false},
-    CallBan{"file", "open", "opens a file", use_storage, false},
-    CallBan{"file", "openat", "opens a file", use_storage, false},
-    CallBan{"file", "creat", "creates a file", use_storage, false},
+    CallBan{"clock", "time", "reads the machine's clock", use_clock, true, 1, 1,
+            Arguments::null_or_address},
+    CallBan{"clock", "clock_gettime", "reads the machine's clock", use_clock, false, 2, 2},
+    CallBan{"clock", "gettimeofday", "reads the machine's clock", use_clock, false, 2, 2},
+    CallBan{"clock", "timespec_get", "reads the machine's clock", use_clock, true, 2, 2},
+    CallBan{"sleep", "sleep", "blocks the thread", use_timers, false, 1, 1,
+            Arguments::integer_literal},
+    CallBan{"sleep", "usleep", "blocks the thread", use_timers, false, 1, 1},
+    CallBan{"sleep", "nanosleep", "blocks the thread", use_timers, false, 2, 2},
+    CallBan{"sleep", "clock_nanosleep", "blocks the thread", use_timers, false, 4, 4},
+    CallBan{"random", "rand", "is not our randomness", use_random, true, 0, 0},
+    CallBan{"random", "srand", "is not our randomness", use_random, true, 1, 1},
+    CallBan{"random", "random", "is not our randomness", use_random, false, 0, 0},
+    CallBan{"random", "srandom", "is not our randomness", use_random, false, 1, 1},
+    CallBan{"random", "drand48", "is not our randomness", use_random, false, 0, 0},
+    CallBan{"socket", "socket", "opens a socket", use_transport, false, 3, 3},
+    CallBan{"socket", "socketpair", "opens a socket", use_transport, false, 4, 4},
+    CallBan{"socket", "connect", "opens a connection", use_transport, false, 3, 3},
+    CallBan{"socket", "bind", "binds a socket", use_transport, false, 3, 3},
+    CallBan{"socket", "listen", "listens on a socket", use_transport, false, 2, 2},
+    CallBan{"socket", "accept", "accepts a connection", use_transport, false, 3, 3},
+    CallBan{"socket", "getaddrinfo", "resolves names over the network", use_transport, false, 4, 4},
+    CallBan{"file", "open", "opens a file", use_storage, false, 2, 3},
+    CallBan{"file", "openat", "opens a file", use_storage, false, 3, 4},
+    CallBan{"file", "creat", "creates a file", use_storage, false, 2, 2},
 };
+
+bool is_integer_literal(std::string_view text) {
+  const std::size_t digits = text.find_first_not_of("0123456789'");
+  if (digits == 0 || text.empty()) return false;
+  return digits == std::string_view::npos ||
+         text.substr(digits).find_first_not_of("uUlL") == std::string_view::npos;
+}
+
+// Whether a plain call with these arguments is the library function's.
+bool library_shaped(const CallBan& ban, const std::vector<std::string_view>& arguments) {
+  const auto count = static_cast<int>(arguments.size());
+  if (count < ban.arity_min || count > ban.arity_max) return false;
+  switch (ban.arguments) {
+    case Arguments::any:
+      return true;
+    case Arguments::integer_literal:
+      return is_integer_literal(arguments[0]);
+    case Arguments::null_or_address:
+      return arguments[0] == "nullptr" || arguments[0] == "NULL" || arguments[0] == "0" ||
+             arguments[0].starts_with("&");
+  }
+  return false;
+}
 
 std::string describe(std::string_view what, std::string_view name) {
   std::string text(what);
@@ -143,8 +180,7 @@ void check_call(const LintedFile& file, const CallBan& ban, const std::regex& pa
     const auto at = static_cast<std::size_t>(it->position(0));
     const std::size_t open = at + static_cast<std::size_t>(it->length(0)) - 1;
     if (!calls_library_function(code, at, open, ban.std_qualified_too)) continue;
-    // Every clock-reading time() takes an argument; a time() of our own (a test kit's) not.
-    if (ban.name == "time" && has_empty_arguments(code, open)) continue;
+    if (!is_qualified_call(code, at) && !library_shaped(ban, call_arguments(code, open))) continue;
     out.push_back(
         {file.path, file.text.line_of(at), std::string(ban.rule),
          std::string(ban.name) + "() " + std::string(ban.what) + "; " + std::string(ban.instead)});
