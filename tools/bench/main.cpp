@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "benchmark.hpp"
@@ -127,7 +128,12 @@ int run_one_side(const Options& options, const std::vector<const Benchmark*>& se
 int run_selected(const Options& options, const std::vector<const Benchmark*>& selected) {
   if (!options.only_side.empty()) return run_one_side(options, selected);
   std::vector<Outcome> outcomes;
-  if (!options.json) print_table_header(options.repetitions, options.scale);
+  if (options.json) {
+    std::fprintf(stderr, "orrery-bench: %u cores; each figure is the median of %u runs\n",
+                 std::thread::hardware_concurrency(), options.repetitions);
+  } else {
+    print_table_header(options.repetitions, options.scale);
+  }
   for (const Benchmark* benchmark : selected) {
     if (options.json) std::fprintf(stderr, "orrery-bench: running %s\n", benchmark->name.c_str());
     outcomes.push_back(run(*benchmark, options.scale, options.repetitions));
