@@ -1,6 +1,9 @@
 // Children (names, paths, clashes, stop order) and death watch (Terminated, watch_with, unwatch,
 // death pacts, ChildFailed).
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include <orrery/actor.hpp>
 #include <support/harnesses.hpp>
 #include <support/recorder.hpp>
@@ -60,8 +63,10 @@ TEMPLATE_TEST_CASE("children have paths, unique names, and stop before their par
   REQUIRE(first[2] == "clash: the name 'child' is already taken by a child of /user/parent");
   REQUIRE(first[3] == "bad name refused");
   parent.tell(Msg{});
-  REQUIRE(h.run_until(out.has(9), 5s));
+  const bool all_stopped = h.run_until(out.has(9), 5s);
   auto all = out.messages();
+  INFO(fmt::format("{}", fmt::join(all, " | ")));
+  REQUIRE(all_stopped);
   auto position = [&](const std::string& what) {
     return std::find(all.begin(), all.end(), what) - all.begin();
   };

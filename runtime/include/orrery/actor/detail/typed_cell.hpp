@@ -363,12 +363,12 @@ class TypedCell final : public CellBase, public Recipient<M>, public ActorContex
   bool turn() {
     std::uint32_t budget = system().config().throughput;
     for (;;) {
+      // The first turn of an actor with a setup starts it before any system message (Akka's
+      // Create comes first): a stop that overtook the start still finds the setup's children
+      // and PostStop handler.
+      if (lifecycle() == Lifecycle::created) start_behavior();
       if (has_system_messages()) process_system_messages();
       Lifecycle state = lifecycle();
-      if (state == Lifecycle::created) {
-        start_behavior();  // the first turn of an actor with a setup
-        state = lifecycle();
-      }
       if (state == Lifecycle::terminated) {
         host_ = nullptr;  // never scheduled again: post and tell see it terminated
         return false;
