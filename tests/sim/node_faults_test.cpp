@@ -1,0 +1,228 @@
+// Node faults: crash (memory gone, disk keeps what was synced), restart as a new incarnation,
+// pause, clock jumps and drift, BUGGIFY.
+#include <catch2/catch.hpp>
+
+#include <orrery/actor.hpp>
+#include <orrery/sim/node.hpp>
+#include <orrery/sim/sim_disk.hpp>
+#include <orrery/sim/world.hpp>
+#include <orrery/testkit/seeds.hpp>
+
+namespace orrery::sim {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct Count {
+  int by = 1;
+};
+
+std::span<const std::byte> bytes(std::string_view text) {
+  return std::as_bytes(std::span(text.data(), text.size()));
+}
+
+std::string read_all(File& file) {
+  std::string out(static_cast<std::size_t>(file.size().value()), '\0');
+  auto got = file.read_at(0, std::as_writable_bytes(std::span(out.data(), out.size())));
+  REQUIRE(got.ok());
+  out.resize(*got);
+  return out;
+}
+
+TEST_CASE("a crash destroys the actor system; a restart runs on_start again as a new incarnation",
+          "[node][crash]") {
+  World world(11);
+  auto counted = std::make_shared<int>(0);
+  auto starts = std::make_shared<std::vector<std::uint64_t>>();
+  Node& a = world.add_node(
+      "a", {.remoting = false, .on_start = [counted, starts](Node& node) {
+              starts->push_back(node.system().uid());
+              auto total = std::make_shared<int>(0);
+              auto ref = node.system().spawn(
+                  behaviors::receive<Count>([counted, total](ActorContext<Count>&, Count& c) {
+                    *total += c.by;
+                    *counted = *total;
+                  }),
+                  "counter");
+              ref.tell(Count{5});
+            }});
+  world.run_for(1s);
+  REQUIRE(*counted == 5);
+  REQUIRE(a.incarnation() == 0);
+  world.crash(a);
+  REQUIRE_FALSE(a.up());
+  world.run_for(1s);
+  world.restart(a);
+  world.run_for(1s);
+  REQUIRE(*counted == 5);  // a fresh counter: 0 + 5, not 10
+  REQUIRE(a.incarnation() == 1);
+  REQUIRE(starts->size() == 2);
+  REQUIRE((*starts)[0] != (*starts)[1]);
+}
+
+TEST_CASE("a crash cancels an actor's await and drops its timers without running them",
+          "[node][crash]") {
+  World world(12);
+  auto fired = std::make_shared<int>(0);
+  Node& a = world.add_node(
+      "a", {.remoting = false, .on_start = [fired](Node& node) {
+              node.env().timers.schedule_at(node.now() + 5s, [fired] { ++*fired; });
+              Promise<int> never;
+              auto ref = node.system().spawn(
+                  behaviors::receive<Count>([never](ActorContext<Count>& ctx, Count&) {
+                    (void)ctx.await(never.future());
+                  }),
+                  "awaiting");
+              ref.tell(Count{});
+            }});
+  world.run_for(1s);
+  REQUIRE(world.describe_waiting().find("parked fibers: 1") != std::string::npos);
+  world.crash(a);
+  REQUIRE(world.describe_waiting().find("parked fibers: 0") != std::string::npos);
+  world.run_for(10s);
+  REQUIRE(*fired == 0);
+}
+
+TEST_CASE("the disk keeps synced writes across a crash; unsynced ones are applied, lost or torn",
+          "[node][disk]") {
+  int saw_loss = 0;
+  int saw_survival = 0;
+  for (std::uint64_t seed : test_seeds(40)) {
+    ORRERY_SEED_INFO(seed);
+    World world(seed);
+    Node& a = world.add_node("a", {.remoting = false});
+    {
+      auto file = a.env().storage.open("journal/0001", OpenMode::create);
+      REQUIRE(file.ok());
+      REQUIRE((*file)->write_at(0, bytes("durable;")).ok());
+      REQUIRE((*file)->sync().ok());
+      REQUIRE((*file)->write_at(8, bytes("maybe")).ok());
+      world.crash(a);
+      // A handle from before the crash refuses service.
+      REQUIRE((*file)->write_at(0, bytes("x")).error().code == Errc::closed);
+    }
+    world.restart(a);
+    auto file = a.env().storage.open("journal/0001", OpenMode::read_write);
+    REQUIRE(file.ok());
+    const std::string content = read_all(**file);
+    REQUIRE(content.starts_with("durable;"));
+    REQUIRE(std::string("durable;maybe").starts_with(content));
+    if (content == "durable;maybe") ++saw_survival;
+    if (content.size() < 13) ++saw_loss;
+  }
+  if (test_seeds(40).size() > 1) {
+    REQUIRE(saw_loss > 0);
+    REQUIRE(saw_survival > 0);
+  }
+}
+
+TEST_CASE("the disk injects I/O errors at its rate and stalls its node for its latency",
+          "[node][disk]") {
+  World world(13);
+  Node& a = world.add_node(
+      "a", {.disk = DiskConfig{.write_error_ppm = 200'000, .latency_min = 1ms, .latency_max = 1ms},
+            .remoting = false});
+  auto file = a.env().storage.open("f", OpenMode::create);
+  REQUIRE(file.ok());
+  int errors = 0;
+  for (int i = 0; i < 500; ++i) {
+    const Status status = (*file)->write_at(0, bytes("x"));
+    if (!status.ok()) {
+      ++errors;
+      REQUIRE(status.error().code == Errc::io_error);
+      REQUIRE(status.error().message.find("injected I/O error: write of 'f'") != std::string::npos);
+    }
+  }
+  REQUIRE(errors > 60);
+  REQUIRE(errors < 140);
+  REQUIRE(a.state() == Node::State::paused);  // the calls blocked the node
+  world.run_for(1s);
+  REQUIRE(a.state() == Node::State::up);
+}
+
+TEST_CASE("storage paths are checked, open modes hold, list is sorted by prefix", "[node][disk]") {
+  World world(14);
+  Storage& disk = world.add_node("a", {.remoting = false}).env().storage;
+  REQUIRE(disk.open("/abs", OpenMode::create).error().code == Errc::invalid_argument);
+  REQUIRE(disk.open("a/../b", OpenMode::create).error().code == Errc::invalid_argument);
+  REQUIRE(disk.open("missing", OpenMode::read_write).error().code == Errc::not_found);
+  REQUIRE(disk.open("x/2", OpenMode::create).ok());
+  REQUIRE(disk.open("x/1", OpenMode::create_exclusive).ok());
+  REQUIRE(disk.open("x/1", OpenMode::create_exclusive).error().code == Errc::already_exists);
+  REQUIRE(disk.open("y", OpenMode::create).ok());
+  REQUIRE(disk.list("x/").value() == std::vector<std::string>{"x/1", "x/2"});
+  REQUIRE(disk.remove("x/1").ok());
+  REQUIRE_FALSE(disk.exists("x/1").value());
+  REQUIRE(disk.remove("x/1").error().code == Errc::not_found);
+}
+
+TEST_CASE("a paused node runs nothing until the pause ends; what arrived meanwhile waits",
+          "[node][pause]") {
+  World world(15);
+  auto seen = std::make_shared<std::vector<Instant>>();
+  Node& a = world.add_node("a", {.remoting = false});
+  auto ref =
+      a.system().spawn(behaviors::receive<Count>([seen, &world](ActorContext<Count>&, Count&) {
+                         seen->push_back(world.now());
+                       }),
+                       "r");
+  world.run_for(1s);
+  const Instant paused_at = world.now();
+  world.pause(a, 3s);
+  ref.tell(Count{});
+  a.env().timers.schedule_at(a.now() + 1s, [seen, &world] { seen->push_back(world.now()); });
+  world.run_for(5s);
+  REQUIRE(seen->size() == 2);
+  REQUIRE((*seen)[0] >= paused_at + 3s);
+  REQUIRE((*seen)[1] >= paused_at + 3s);
+}
+
+TEST_CASE("clock jumps move the wall clock only; drift scales the node's time and its timers",
+          "[node][clock]") {
+  World world(16);
+  Node& a = world.add_node("a", {.clock = ClockConfig{.offset = 1h}, .remoting = false});
+  Node& b = world.add_node("b", {.remoting = false});
+  REQUIRE(a.now() - b.now() == 1h);
+  const Instant mono = a.now();
+  const WallTime wall = a.env().clock.wall_now();
+  world.jump_wall_clock(a, -10min);
+  REQUIRE(a.now() == mono);
+  REQUIRE(a.env().clock.wall_now() == wall - 10min);
+  world.set_clock_drift(a, 100'000);  // 10% fast
+  const Instant a0 = a.now();
+  world.run_for(10s);
+  REQUIRE(a.now() - a0 == 11s);
+  bool fired = false;
+  a.env().timers.schedule_at(a.now() + 11s, [&] { fired = true; });
+  world.run_for(10s - 1ns);
+  REQUIRE_FALSE(fired);
+  world.run_for(1ns);
+  REQUIRE(fired);
+}
+
+TEST_CASE("BUGGIFY fires only when enabled, the same way for the same seed", "[node][buggify]") {
+  const auto firings = [](std::uint64_t seed, bool enabled) {
+    World world(
+        seed,
+        WorldConfig{.buggify = enabled, .buggify_site_ppm = 500'000, .buggify_fire_ppm = 200'000});
+    Node& a = world.add_node("a", {.remoting = false});
+    std::string pattern;
+    for (int i = 0; i < 200; ++i) {
+      for (const char* site : {"site.one", "site.two", "site.three", "site.four"}) {
+        pattern += ORRERY_BUGGIFY(a.env(), site) ? '1' : '0';
+      }
+    }
+    return pattern;
+  };
+  REQUIRE(firings(21, false).find('1') == std::string::npos);
+  const std::string once = firings(21, true);
+  REQUIRE(once == firings(21, true));
+  REQUIRE(once.find('1') != std::string::npos);
+  bool another_differs = false;
+  for (std::uint64_t seed = 22; seed < 30; ++seed)
+    another_differs |= firings(seed, true) != once;
+  REQUIRE(another_differs);
+}
+
+}  // namespace
+}  // namespace orrery::sim
