@@ -30,7 +30,7 @@ Result<TestCertificates> TestCertificates::generate() {
   for (const auto* ca : {"ca", "rogue-ca"}) {
     if (auto made = certificates.make_ca(ca); !made) return made.error();
   }
-  for (const auto* node : {"node-a", "node-b"}) {
+  for (const auto* node : {"node-a", "node-b", "node-c"}) {
     if (auto made = certificates.make_node(node, "ca"); !made) return made.error();
   }
   if (auto made = certificates.make_node("rogue", "rogue-ca"); !made) return made.error();

@@ -1,7 +1,7 @@
 #pragma once
 // Certificates for the mutual-TLS tests, made with the openssl CLI in a temporary directory
-// (removed afterwards): a CA, two node certificates it signs (subjectAltName IP:127.0.0.1), and a
-// rogue certificate, same name and address, signed by another CA.
+// (removed afterwards): a CA, three node certificates it signs (node-a, node-b, node-c;
+// subjectAltName IP:127.0.0.1), and a rogue certificate, same address, signed by another CA.
 
 #include <string>
 
@@ -17,6 +17,8 @@ class TestCertificates {
   TestCertificates& operator=(TestCertificates&&) = delete;
   ~TestCertificates();
 
+  /// The temporary directory holding them (removed with this object).
+  const std::string& directory() const { return directory_; }
   /// Paths of PEM files.
   std::string ca_certificate() const { return directory_ + "/ca.pem"; }
   std::string rogue_ca_certificate() const { return directory_ + "/rogue-ca.pem"; }
