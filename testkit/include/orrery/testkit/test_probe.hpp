@@ -9,16 +9,18 @@
 //   probe.expect_no_message(100ms);
 
 #include <deque>
-#include <fmt/format.h>
 #include <functional>
 #include <mutex>
-#include <orrery/actor.hpp>
-#include <orrery/testkit/time_driver.hpp>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <vector>
+
+#include <fmt/format.h>
+
+#include <orrery/actor.hpp>
+#include <orrery/testkit/time_driver.hpp>
 
 namespace orrery {
 
@@ -35,7 +37,7 @@ inline constexpr Duration probe_timeout_default = std::chrono::seconds(3);
 namespace detail {
 template <class T>
 std::string describe_value(const T& value) {
-  if constexpr (requires(std::ostream& out) { out << value; }) {
+  if constexpr (requires(std::ostream & out) { out << value; }) {
     std::ostringstream out;
     out << value;
     return out.str();
@@ -76,7 +78,8 @@ class TestProbe {
   M expect_message(const M& expected, Duration timeout = probe_timeout_default) {
     M got = receive_message(timeout);
     if (!(got == expected)) {
-      fail(fmt::format("expected {}, got {}", detail::describe_value(expected), detail::describe_value(got)));
+      fail(fmt::format("expected {}, got {}", detail::describe_value(expected),
+                       detail::describe_value(got)));
     }
     return got;
   }
@@ -105,10 +108,12 @@ class TestProbe {
   /// The next n messages, all within `timeout`.
   std::vector<M> receive_messages(std::size_t n, Duration timeout = probe_timeout_default) {
     if (!time_.await([this, n] { return queue_->size() >= n; }, timeout)) {
-      fail(fmt::format("timeout ({} ms) waiting for {} messages; {} came", to_ms(timeout), n, queue_->size()));
+      fail(fmt::format("timeout ({} ms) waiting for {} messages; {} came", to_ms(timeout), n,
+                       queue_->size()));
     }
     std::vector<M> messages;
-    for (std::size_t i = 0; i < n; ++i) messages.push_back(queue_->pop());
+    for (std::size_t i = 0; i < n; ++i)
+      messages.push_back(queue_->pop());
     return messages;
   }
 
@@ -120,11 +125,20 @@ class TestProbe {
       if (left.count() <= 0) fail("timeout while fishing for a message");
       M got = receive_message(left);
       switch (fisher(got)) {
-        case FishingOutcome::complete: return got;
-        case FishingOutcome::continue_fishing: continue;
-        case FishingOutcome::fail: fail(fmt::format("fished out an unexpected {}", detail::describe_value(got)));
+        case FishingOutcome::complete:
+          return got;
+        case FishingOutcome::continue_fishing:
+          continue;
+        case FishingOutcome::fail:
+          fail(fmt::format("fished out an unexpected {}", detail::describe_value(got)));
       }
     }
+  }
+
+  /// Watches `target` from now on (Akka's probe.watch); expect_terminated then sees its end.
+  void watch(const UntypedActorRef& target) {
+    ensure_watcher();
+    watcher_.tell(WatchCommand{target});
   }
 
   /// `target` terminates within `timeout` (the probe watches it).
@@ -195,9 +209,13 @@ class TestProbe {
     if (watcher_) return;
     IntrusivePtr<Queue> queue = queue_;
     watcher_ = system_.spawn_system_actor(
-        behaviors::receive<WatchCommand>([](ActorContext<WatchCommand>& ctx, WatchCommand& w) { ctx.watch(w.target); })
-            .receive_signal([queue](ActorContext<WatchCommand>&, const Terminated& t) { queue->add_terminated(t.ref.path()); },
-                            [queue](ActorContext<WatchCommand>&, const ChildFailed& f) { queue->add_terminated(f.ref.path()); }),
+        behaviors::receive<WatchCommand>(
+            [](ActorContext<WatchCommand>& ctx, WatchCommand& w) { ctx.watch(w.target); })
+            .receive_signal([queue](ActorContext<WatchCommand>&,
+                                    const Terminated& t) { queue->add_terminated(t.ref.path()); },
+                            [queue](ActorContext<WatchCommand>&, const ChildFailed& f) {
+                              queue->add_terminated(f.ref.path());
+                            }),
         "probe-watcher-" + std::to_string(queue_->id_));
   }
 
