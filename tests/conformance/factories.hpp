@@ -23,9 +23,7 @@
 // each part's contract says). Faults must be off: these bodies check the fault-free contract
 // (the simulator's faults have their own tests).
 //
-// To add the simulator: write sim_factories.hpp with a SimParts over one node of a World,
-// include it below, and add it to the list.
-
 #include "production_factories.hpp"
+#include "sim_factories.hpp"
 
-#define ORRERY_CONFORMANCE_FACTORIES ::orrery::conformance::ProductionParts
+#define ORRERY_CONFORMANCE_FACTORIES ::orrery::conformance::ProductionParts, ::orrery::conformance::SimParts
