@@ -2,7 +2,8 @@
 // NodeProcess: an orrery-test-node child process, owned. start() forks and execs it and waits (with
 // a timeout) for its "ready <port> <server uid> <system uid>" line; the destructor kills and reaps
 // it whatever happened, so a failing test never leaves nodes behind. The child also gets SIGKILL
-// if the test process dies first (PR_SET_PDEATHSIG).
+// if the thread that started it ends first (PR_SET_PDEATHSIG), so a test that crashes or is
+// killed leaves none either: start nodes from the test's own thread.
 
 #include <chrono>
 #include <cstdint>
