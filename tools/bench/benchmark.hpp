@@ -49,5 +49,6 @@ struct Benchmark {
 std::vector<Benchmark> all_benchmarks();
 std::vector<Benchmark> runtime_benchmarks();
 std::vector<Benchmark> remote_benchmarks();
+std::vector<Benchmark> sim_benchmarks();
 
 }  // namespace orrery::bench
