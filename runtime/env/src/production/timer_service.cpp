@@ -1,9 +1,13 @@
 // The production timer thread: a min-heap of (due, sequence) with slot handles for cancel.
 //
-// The thread sleeps on a condition variable until the earliest timer is due; schedule_at wakes
-// it only when the new timer becomes the earliest, so the common case (a timeout further out than
-// others) costs no wake-up. One task runs per lock acquisition: a task that is still in the heap
-// can always be cancelled, and a cancel that returns false means the task ran or is running.
+// The thread sleeps on a condition variable until the earliest timer is due, and records the
+// instant it sleeps until. schedule_at wakes it only for a timer due before that instant, and
+// cancel never wakes it: a thread woken for a cancelled timer finds nothing due and sleeps again.
+// So the common pattern of an ask (schedule a timeout, cancel it on the answer, schedule the next
+// one a little later) costs no wake-up at all; a wake-up is a futex call on both sides and a
+// context switch that, on a small machine, takes a core from the workers. One task runs per lock
+// acquisition: a task that is still in the heap can always be cancelled, and a cancel that
+// returns false means the task ran or is running.
 
 #include <algorithm>
 #include <chrono>
@@ -57,7 +61,10 @@ TimerId TimerService::schedule_at(Instant when, TimerTask task) {
     heap_.push_back(HeapEntry{to_nanoseconds(when), next_sequence_++, slot});
     entry.heap_index = static_cast<std::uint32_t>(heap_.size() - 1);
     sift_up(heap_.size() - 1);
-    earliest = heap_.front().slot == slot;
+    // Before the instant the thread sleeps until, it must wake early; at or after it, the
+    // thread will find this timer when it wakes anyway. (While the thread is awake, sleep_until_ns_
+    // is the minimum: it looks at the heap under the lock before it sleeps again.)
+    earliest = to_nanoseconds(when) < sleep_until_ns_;
     id = make_id(slot, entry.generation);
   }
   if (earliest) wake_.notify_one();
@@ -77,8 +84,8 @@ bool TimerService::cancel(TimerId id) noexcept {
     heap_remove(entry.heap_index);
     dropped = release_slot(slot);
   }
-  // A cancelled earliest timer leaves the thread waiting for nothing; it wakes at the old due
-  // time, finds the next one not due, and waits again: cheaper than a wake-up per cancel.
+  // No wake-up: a cancelled earliest timer leaves the thread waiting for nothing; it wakes at the
+  // old due time, finds the next one not due, and waits again, cheaper than a wake-up per cancel.
   return true;
 }
 
@@ -101,7 +108,9 @@ void TimerService::loop() {
 
 TimerTask TimerService::take_due(std::unique_lock<std::mutex>& lock) {
   if (heap_.empty()) {
+    sleep_until_ns_ = sleeping_forever;
     wake_.wait(lock);
+    sleep_until_ns_ = awake;
     return {};
   }
   const HeapEntry first = heap_.front();
@@ -109,7 +118,10 @@ TimerTask TimerService::take_due(std::unique_lock<std::mutex>& lock) {
   if (first.due_ns > now_ns) {
     // At most an hour per wait: the condition variable adds the wait to its own clock's now,
     // which would overflow for a timer due at Instant::max() ("never" timeouts).
-    wake_.wait_for(lock, std::min(Duration{first.due_ns - now_ns}, wait_max));
+    const Duration wait = std::min(Duration{first.due_ns - now_ns}, wait_max);
+    sleep_until_ns_ = now_ns + wait.count();
+    wake_.wait_for(lock, wait);
+    sleep_until_ns_ = awake;
     return {};
   }
   heap_remove(0);

@@ -38,7 +38,8 @@ class TimerService final : public Timers {
   TimerService(const TimerService&) = delete;
   TimerService& operator=(const TimerService&) = delete;
 
-  /// Thread-safe. Wakes the thread only when the new timer is the earliest pending one.
+  /// Thread-safe. Wakes the thread only when the new timer is due before the instant the thread
+  /// sleeps until (so rarely: a cancelled timer's due instant still counts as that instant).
   TimerId schedule_at(Instant when, TimerTask task) override;
   /// Thread-safe; a cancelled task is destroyed before cancel returns (outside the lock, so its
   /// destructor may use the service).
@@ -83,10 +84,15 @@ class TimerService final : public Timers {
   std::vector<Slot> slots_;
   std::uint32_t free_head_ = no_slot;
   std::uint64_t next_sequence_ = 0;
+  /// The instant (steady nanoseconds) the thread's current wait ends, under the lock; `awake`
+  /// while the thread is not waiting (it looks at the heap before it waits again).
+  std::int64_t sleep_until_ns_ = awake;
   bool stopping_ = false;
   std::thread thread_;
 
   static constexpr std::uint32_t no_slot = UINT32_MAX;
+  static constexpr std::int64_t awake = INT64_MIN;
+  static constexpr std::int64_t sleeping_forever = INT64_MAX;
 };
 
 }  // namespace orrery
