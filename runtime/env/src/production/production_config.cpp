@@ -45,6 +45,7 @@ ConfigSchema<ThreadPoolConfig> executor_schema() {
   ConfigSchema<ThreadPoolConfig> schema("executor");
   schema.integer("workers", &ThreadPoolConfig::workers, 0, 1024)
       .duration("spin-before-park", &ThreadPoolConfig::spin_before_park, 0ns, 10ms)
+      .duration("spin-pausing", &ThreadPoolConfig::spin_pausing, 0ns, 10ms)
       .integer("lifo-streak-max", &ThreadPoolConfig::lifo_streak_max, 1, 1'000'000);
   return schema;
 }

@@ -8,10 +8,11 @@
 // always sees the other: no wake-up is lost.
 
 #include <chrono>
+#include <thread>
+
 #include <orrery/core/assert.hpp>
 #include <orrery/core/spin_lock.hpp>
 #include <orrery/env/production/thread_pool_executor.hpp>
-#include <thread>
 
 namespace orrery {
 
@@ -84,6 +85,10 @@ class StealableRing {
   alignas(64) std::atomic<std::uint32_t> tail_{0};
   std::atomic<Runnable*> slots_[capacity]{};
 };
+
+/// A yield returning later than this ran another thread: the cores are oversubscribed. (The
+/// call alone takes one or two microseconds in a virtual machine.)
+constexpr auto yield_away_max = std::chrono::microseconds(20);
 
 void cpu_relax() noexcept {
 #if defined(__x86_64__) || defined(__i386__)
@@ -220,21 +225,45 @@ bool work_visible(const Worker& worker) {
   return false;
 }
 
+/// Looks for work without parking, for at most the configured spin: first with pause
+/// instructions (a handoff from a running peer is noticed within a few hundred cycles), then
+/// yielding the core between looks (a peer preempted on this core gets it back at once, and
+/// threads of other processes are not starved). A yield that kept the core away for long says
+/// the machine is oversubscribed: then spinning only delays handoffs (a spinner that lost its
+/// core notices work a time slice late, while a parked worker is woken at once), so it parks.
+/// True when work showed up.
+bool spin_for_work(Worker& worker) {
+  Shared& shared = *worker.shared;
+  if (shared.config.spin_before_park.count() == 0) return false;
+  const auto start = std::chrono::steady_clock::now();
+  const auto pause_until =
+      start + std::min(shared.config.spin_before_park, shared.config.spin_pausing);
+  const auto deadline = start + shared.config.spin_before_park;
+  bool pausing = true;
+  for (std::uint32_t round = 0;; ++round) {
+    if (shared.stopping.load(std::memory_order_acquire)) return false;
+    if (work_visible(worker)) return true;
+    if (pausing) {
+      cpu_relax();
+      if ((round & 15) != 15) continue;  // the clock costs as much as a pause
+      const auto now = std::chrono::steady_clock::now();
+      if (now < pause_until) continue;
+      if (now >= deadline) return false;
+      pausing = false;
+      continue;
+    }
+    const auto before = std::chrono::steady_clock::now();
+    std::this_thread::yield();
+    const auto after = std::chrono::steady_clock::now();
+    if (after >= deadline || after - before > yield_away_max) return false;
+  }
+}
+
 /// Spins, then parks, until work may be there; false when the pool is stopping.
 bool idle_wait(Worker& worker) {
   Shared& shared = *worker.shared;
   shared.spinning.fetch_add(1, std::memory_order_seq_cst);
-  const auto deadline = std::chrono::steady_clock::now() + shared.config.spin_before_park;
-  bool found = false;
-  for (std::uint32_t round = 0;; ++round) {
-    if (shared.stopping.load(std::memory_order_acquire)) break;
-    if (work_visible(worker)) {
-      found = true;
-      break;
-    }
-    cpu_relax();  // look often: a handoff is noticed within a few hundred cycles
-    if ((round & 255) == 255 && std::chrono::steady_clock::now() > deadline) break;
-  }
+  const bool found = spin_for_work(worker);
   shared.spinning.fetch_sub(1, std::memory_order_seq_cst);
   if (found) return true;
   if (shared.stopping.load(std::memory_order_acquire)) return false;
@@ -246,7 +275,8 @@ bool idle_wait(Worker& worker) {
     worker.parked.store(0, std::memory_order_relaxed);
   } else {
     worker.parks.fetch_add(1, std::memory_order_relaxed);
-    while (worker.parked.load(std::memory_order_acquire) == 1) worker.parked.wait(1);
+    while (worker.parked.load(std::memory_order_acquire) == 1)
+      worker.parked.wait(1);
   }
   shared.sleeping.fetch_sub(1, std::memory_order_seq_cst);
   return !shared.stopping.load(std::memory_order_acquire);
@@ -282,15 +312,19 @@ void discard_all(Shared& shared) {
   };
   for (auto& worker : shared.workers) {
     if (worker->lifo != nullptr) discard(std::exchange(worker->lifo, nullptr));
-    while (Runnable* runnable = worker->ring.take()) discard(runnable);
-    while (Runnable* runnable = pop_pinned(*worker)) discard(runnable);
+    while (Runnable* runnable = worker->ring.take())
+      discard(runnable);
+    while (Runnable* runnable = pop_pinned(*worker))
+      discard(runnable);
   }
-  while (Runnable* runnable = pop_global(shared)) discard(runnable);
+  while (Runnable* runnable = pop_global(shared))
+    discard(runnable);
 }
 
 }  // namespace
 
-ThreadPoolExecutor::ThreadPoolExecutor(ThreadPoolConfig config) : shared_(std::make_unique<Shared>()) {
+ThreadPoolExecutor::ThreadPoolExecutor(ThreadPoolConfig config)
+    : shared_(std::make_unique<Shared>()) {
   if (config.workers == 0) config.workers = std::max(1U, std::thread::hardware_concurrency());
   ORRERY_ASSERT(config.workers <= 1024, "an implausible number of workers");
   shared_->config = config;
@@ -311,7 +345,8 @@ ThreadPoolExecutor::~ThreadPoolExecutor() {
     worker->parked.store(0, std::memory_order_seq_cst);
     worker->parked.notify_one();
   }
-  for (auto& worker : shared_->workers) worker->thread.join();
+  for (auto& worker : shared_->workers)
+    worker->thread.join();
   discard_all(*shared_);
 }
 
@@ -319,7 +354,8 @@ void ThreadPoolExecutor::schedule(Runnable& runnable) {
   Shared& shared = *shared_;
   Worker* self = current != nullptr && current->shared == &shared ? current : nullptr;
   if (runnable.affinity >= 0) {
-    Worker& target = *shared.workers[static_cast<std::uint32_t>(runnable.affinity) % shared.workers.size()];
+    Worker& target =
+        *shared.workers[static_cast<std::uint32_t>(runnable.affinity) % shared.workers.size()];
     if (&target != self) {
       {
         SpinLockGuard guard(target.pinned_lock);

@@ -12,18 +12,23 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <vector>
+
 #include <orrery/core/time.hpp>
 #include <orrery/env/executor.hpp>
 #include <orrery/fiber/fiber_host.hpp>
-#include <vector>
 
 namespace orrery {
 
 struct ThreadPoolConfig {
   /// Worker threads; 0 means one per hardware thread.
   std::uint32_t workers = 0;
-  /// How long an idle worker keeps looking for work before it parks.
+  /// How long an idle worker keeps looking for work before it parks (0: park at once).
   Duration spin_before_park = std::chrono::microseconds(50);
+  /// The first part of that spin, which looks with pause instructions; the rest yields the core
+  /// between looks (and parks early when a yield shows the cores are oversubscribed). Short:
+  /// when the peer that will hand work over shares this core, pausing only delays it.
+  Duration spin_pausing = std::chrono::microseconds(1);
   /// Consecutive LIFO-slot runs before a worker serves its FIFO ring again (fairness: two actors
   /// ping-ponging must not starve the rest).
   std::uint32_t lifo_streak_max = 64;
