@@ -23,7 +23,7 @@ class LockedLog final : public LogSink {
 
 class ProductionHarness final : public Harness {
  public:
-  ProductionHarness() : timers_(clock_), pool_(ThreadPoolConfig{.workers = 2}) {}
+  ProductionHarness() : pool_(ThreadPoolConfig{.workers = 2}), timers_(clock_) {}
   ~ProductionHarness() override = default;
   Env& env() override { return env_; }
   bool run_until(const std::function<bool()>& done, Duration limit) override {
@@ -40,8 +40,10 @@ class ProductionHarness final : public Harness {
 
  private:
   SystemClock clock_;
-  TimerService timers_;
+  // The timers go before the pool (reverse order), as in ProductionEnv: a timer task that fires
+  // during teardown schedules onto the pool, which must still be there.
   ThreadPoolExecutor pool_;
+  TimerService timers_;
   OsRandom random_;
   NullTransport transport_;
   NullStorage storage_;
