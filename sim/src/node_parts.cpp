@@ -24,8 +24,8 @@ NodeClock::NodeClock(const World& world, const ClockConfig& config)
 }
 
 Instant NodeClock::now() const noexcept {
-  const __int128 elapsed = (world_.now() - anchor_world_).count();
-  const __int128 scaled = elapsed * (million + drift_ppm_) / million;
+  const int128 elapsed = (world_.now() - anchor_world_).count();
+  const int128 scaled = elapsed * (million + drift_ppm_) / million;
   return anchor_node_ + Duration{static_cast<std::int64_t>(scaled)};
 }
 
@@ -35,10 +35,10 @@ WallTime NodeClock::wall_now() const noexcept {
 }
 
 Instant NodeClock::to_world(Instant when) const noexcept {
-  const __int128 ahead = (when - anchor_node_).count();
+  const int128 ahead = (when - anchor_node_).count();
   if (ahead <= 0) return anchor_world_ + Duration{static_cast<std::int64_t>(ahead)};
-  const __int128 rate = million + drift_ppm_;
-  const __int128 world_ns = (ahead * million + rate - 1) / rate;  // rounded up: never early
+  const int128 rate = million + drift_ppm_;
+  const int128 world_ns = (ahead * million + rate - 1) / rate;  // rounded up: never early
   return anchor_world_ + Duration{static_cast<std::int64_t>(world_ns)};
 }
 

@@ -408,9 +408,15 @@ void Remoting::Impl::tick() {
       if (!peer->pending.empty() || !peer->system_unacked.empty()) send_handshake(*peer);
       continue;
     }
-    proto::RemoteFrame heartbeat;
-    heartbeat.mutable_heartbeat();
-    send_frame(*peer, heartbeat);
+    Env& env = self.system_.env();
+    // BUGGIFY: a lost heartbeat tick, and a handshake repeated after the association is up,
+    // probe the failure detector's margin and the handshake's idempotence.
+    if (!ORRERY_BUGGIFY(env, "remote.heartbeat.skip")) {
+      proto::RemoteFrame heartbeat;
+      heartbeat.mutable_heartbeat();
+      send_frame(*peer, heartbeat);
+    }
+    if (ORRERY_BUGGIFY(env, "remote.handshake.repeat")) send_handshake(*peer);
     std::size_t resent = 0;
     for (const proto::SystemMessage& message : peer->system_unacked) {
       if (++resent > 100) break;

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <orrery/core/assert.hpp>
+#include <orrery/core/int128.hpp>
 #include <orrery/core/prng.hpp>
 #include <orrery/core/time.hpp>
 
@@ -34,12 +35,12 @@ class SeededRandom final : public Random {
 /// Uniform in [0, bound); bound > 0. Lemire's nearly-divisionless mapping, unbiased.
 inline std::uint64_t uniform_below(Random& random, std::uint64_t bound) {
   ORRERY_ASSERT(bound > 0, "uniform_below needs a positive bound");
-  unsigned __int128 product = static_cast<unsigned __int128>(random.next()) * bound;
+  uint128 product = static_cast<uint128>(random.next()) * bound;
   auto low = static_cast<std::uint64_t>(product);
   if (low < bound) {
     const std::uint64_t threshold = (0 - bound) % bound;
     while (low < threshold) {
-      product = static_cast<unsigned __int128>(random.next()) * bound;
+      product = static_cast<uint128>(random.next()) * bound;
       low = static_cast<std::uint64_t>(product);
     }
   }
@@ -84,7 +85,7 @@ inline Duration jitter(Random& random, Duration base, std::uint32_t random_facto
   if (random_factor_permille == 0 || base.count() <= 0) return base;
   const auto extra_permille = uniform_below(random, std::uint64_t{random_factor_permille} + 1);
   const auto extra = static_cast<std::int64_t>(
-      (static_cast<__int128>(base.count()) * static_cast<__int128>(extra_permille)) / 1000);
+      (static_cast<int128>(base.count()) * static_cast<int128>(extra_permille)) / 1000);
   return base + Duration{extra};
 }
 

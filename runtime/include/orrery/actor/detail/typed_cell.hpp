@@ -362,6 +362,8 @@ class TypedCell final : public CellBase, public Recipient<M>, public ActorContex
   /// cell is still scheduled (it handed itself back to the executor).
   bool turn() {
     std::uint32_t budget = system().config().throughput;
+    // BUGGIFY: a turn that yields after one message widens the interleavings a seed explores.
+    if (ORRERY_BUGGIFY(system().env(), "actor.turn.short")) budget = 1;
     for (;;) {
       // The first turn of an actor with a setup starts it before any system message (Akka's
       // Create comes first): a stop that overtook the start still finds the setup's children
