@@ -59,6 +59,7 @@ ActorSystem::ActorSystem(Env& env, ActorSystemConfig config)
     : env_(env),
       config_(std::move(config)),
       uid_(env.random.next() | 1),
+      buggify_(env.buggify),
       serialization_(std::make_unique<Serialization>()),
       exported_refs_(std::make_unique<ExportedRefs>()),
       local_refs_(std::make_unique<LocalRefContext>(*this)) {

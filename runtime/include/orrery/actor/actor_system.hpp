@@ -87,6 +87,9 @@ class ActorSystem {
   const std::string& name() const noexcept { return config_.name; }
   /// This incarnation's unique id (drawn from the Env's Random): a restarted node differs.
   std::uint64_t uid() const noexcept { return uid_; }
+  /// The Env's fault points (null in production), kept here so that a cell still running after
+  /// its system detached from a destroyed Env never reads the Env to ask.
+  Buggify* buggify() const noexcept { return buggify_; }
 
   /// A top-level actor under /user. Throws ActorNameError on a clash or a bad name.
   template <class M>
@@ -180,6 +183,7 @@ class ActorSystem {
   Env& env_;
   ActorSystemConfig config_;
   std::uint64_t uid_;
+  Buggify* buggify_;
   mutable std::atomic<std::uint32_t> refs_{0};
   std::atomic<std::uint64_t> next_actor_id_{1};
   std::atomic<std::uint64_t> dead_letters_{0};

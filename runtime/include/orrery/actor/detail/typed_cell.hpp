@@ -10,18 +10,19 @@
 #include <algorithm>
 #include <deque>
 #include <optional>
+#include <type_traits>
+#include <utility>
+#include <variant>
+
 #include <orrery/actor/actor_context.hpp>
 #include <orrery/actor/actor_system.hpp>
 #include <orrery/actor/behaviors.hpp>
 #include <orrery/actor/detail/cell.hpp>
-#include <orrery/core/prng.hpp>
 #include <orrery/core/message_buffer.hpp>
+#include <orrery/core/prng.hpp>
 #include <orrery/core/type_name.hpp>
 #include <orrery/fiber/fiber_host.hpp>
 #include <orrery/remote/serialization.hpp>
-#include <type_traits>
-#include <utility>
-#include <variant>
 
 namespace orrery {
 
@@ -144,7 +145,8 @@ class TypedCell final : public CellBase, public Recipient<M>, public ActorContex
     timer.due = system().env().clock.now() + initial;
     timer.id = arm_timer(timer.due, timer.generation);
     if (system().observing_effects()) {
-      system().report_effect(*this, effect::TimerStarted{timer.key, initial, mode != Timer::Mode::single});
+      system().report_effect(*this,
+                             effect::TimerStarted{timer.key, initial, mode != Timer::Mode::single});
     }
     state.timers.push_back(std::move(timer));
   }
@@ -155,7 +157,8 @@ class TypedCell final : public CellBase, public Recipient<M>, public ActorContex
     for (auto it = timers.begin(); it != timers.end(); ++it) {
       if (it->key == key) {
         system().env().timers.cancel(it->id);
-        if (system().observing_effects()) system().report_effect(*this, effect::TimerCancelled{it->key});
+        if (system().observing_effects())
+          system().report_effect(*this, effect::TimerCancelled{it->key});
         timers.erase(it);
         return true;
       }
@@ -163,7 +166,9 @@ class TypedCell final : public CellBase, public Recipient<M>, public ActorContex
     return false;
   }
 
-  const std::vector<Timer>* timer_list() const { return typed_ != nullptr ? &typed_->timers : nullptr; }
+  const std::vector<Timer>* timer_list() const {
+    return typed_ != nullptr ? &typed_->timers : nullptr;
+  }
 
   void set_receive_timeout(Duration timeout, M message) {
     ORRERY_ASSERT(timeout.count() > 0, "a receive timeout must be positive");
@@ -279,18 +284,23 @@ class TypedCell final : public CellBase, public Recipient<M>, public ActorContex
       system().dead_letter(self_path, message_type_name(message), reason);
     };
     if (typed_ != nullptr) {
-      for (M& message : typed_->unstashed) dead(message);
+      for (M& message : typed_->unstashed)
+        dead(message);
       typed_->unstashed.clear();
       if (typed_->stash) {
-        for (M& message : typed_->stash->buffer_) dead(message);
+        for (M& message : typed_->stash->buffer_)
+          dead(message);
         typed_->stash->buffer_.clear();
       }
     }
-    for (std::uint32_t i = batch_read_; i < batch_.size(); ++i) dead(batch_[i]);
+    for (std::uint32_t i = batch_read_; i < batch_.size(); ++i)
+      dead(batch_[i]);
     batch_.release();
     batch_read_ = 0;
-    for (std::uint32_t i = 0; i < inbox.size(); ++i) dead(inbox[i]);
-    for (M& message : bounded) dead(message);
+    for (std::uint32_t i = 0; i < inbox.size(); ++i)
+      dead(inbox[i]);
+    for (M& message : bounded)
+      dead(message);
   }
 
   void release_state() override {
@@ -331,7 +341,8 @@ class TypedCell final : public CellBase, public Recipient<M>, public ActorContex
 
   void cancel_timers() override {
     if (typed_ == nullptr) return;
-    for (const Timer& timer : typed_->timers) system().env().timers.cancel(timer.id);
+    for (const Timer& timer : typed_->timers)
+      system().env().timers.cancel(timer.id);
     typed_->timers.clear();
     cancel_receive_timeout();
   }
@@ -363,7 +374,11 @@ class TypedCell final : public CellBase, public Recipient<M>, public ActorContex
   bool turn() {
     std::uint32_t budget = system().config().throughput;
     // BUGGIFY: a turn that yields after one message widens the interleavings a seed explores.
-    if (ORRERY_BUGGIFY(system().env(), "actor.turn.short")) budget = 1;
+#if ORRERY_BUGGIFY_ENABLED
+    if (Buggify* buggify = system().buggify();
+        buggify != nullptr && buggify->fire("actor.turn.short"))
+      budget = 1;
+#endif
     for (;;) {
       // The first turn of an actor with a setup starts it before any system message (Akka's
       // Create comes first): a stop that overtook the start still finds the setup's children
@@ -482,7 +497,8 @@ class TypedCell final : public CellBase, public Recipient<M>, public ActorContex
     } catch (...) {
       handle_failure(std::current_exception(), "a message");
     }
-    if (typed_ != nullptr && typed_->receive_timeout_message && !typed_->delivering_receive_timeout) {
+    if (typed_ != nullptr && typed_->receive_timeout_message &&
+        !typed_->delivering_receive_timeout) {
       rearm_receive_timeout();
     }
   }
@@ -556,9 +572,8 @@ class TypedCell final : public CellBase, public Recipient<M>, public ActorContex
     TypedExtras& state = *typed_;
     system().env().timers.cancel(state.receive_timeout_timer);
     ++state.receive_timeout_generation;
-    state.receive_timeout_timer =
-        arm_timer(system().env().clock.now() + state.receive_timeout,
-                  state.receive_timeout_generation, receive_timeout_key);
+    state.receive_timeout_timer = arm_timer(system().env().clock.now() + state.receive_timeout,
+                                            state.receive_timeout_generation, receive_timeout_key);
   }
 
   void fire_receive_timeout(std::uint64_t generation) {
@@ -592,7 +607,8 @@ template <class M>
 ActorRef<M> spawn_cell(ActorSystem& system, CellBase& parent, Behavior<M> behavior,
                        std::string_view name, const Props& props) {
   if (!name.empty()) validate_actor_name(name);
-  auto* cell = new TypedCell<M>(system, &parent, system.next_actor_id(), std::move(behavior), props);
+  auto* cell =
+      new TypedCell<M>(system, &parent, system.next_actor_id(), std::move(behavior), props);
   IntrusivePtr<Recipient<M>> ref(cell);
   parent.register_child(*cell, name);  // throws on a clash; `ref` then frees the cell
   if (cell->lifecycle() == CellBase::Lifecycle::created) cell->schedule_start();
@@ -604,7 +620,9 @@ template <class N, class M, class F>
 class AdapterRecipient final : public Recipient<N> {
  public:
   AdapterRecipient(TypedCell<M>& target, F adapt)
-      : target_(&target), adapt_(std::move(adapt)), id_(target.CellBase::system().next_actor_id()) {}
+      : target_(&target),
+        adapt_(std::move(adapt)),
+        id_(target.CellBase::system().next_actor_id()) {}
   void tell(N&& message) override {
     std::optional<M> adapted;
     try {
@@ -620,7 +638,9 @@ class AdapterRecipient final : public Recipient<N> {
     }
     target_->tell(std::move(*adapted));
   }
-  std::string path() const override { return target_->path() + "/$$adapter-" + std::to_string(id_); }
+  std::string path() const override {
+    return target_->path() + "/$$adapter-" + std::to_string(id_);
+  }
   std::uint64_t uid() const noexcept override { return id_; }
   ActorSystem& core() const noexcept override { return target_->core(); }
   bool terminated() const noexcept override { return target_->terminated(); }
