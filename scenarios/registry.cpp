@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <orrery/sim/trace.hpp>
+
 namespace orrery::scenarios {
 
 std::vector<Scenario> all_scenarios() {
@@ -28,28 +30,7 @@ namespace {
 
 std::string json_escape(std::string_view text) {
   std::string out;
-  for (const char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-        } else {
-          out += c;
-        }
-    }
-  }
+  sim::append_json_escaped(out, text);
   return out;
 }
 

@@ -66,9 +66,7 @@ void Trace::record(Instant now, const TraceEvent& event) {
   if (sink_) write_json(now, event);
 }
 
-namespace {
-
-void append_escaped(std::string& out, std::string_view text) {
+void append_json_escaped(std::string& out, std::string_view text) {
   for (const char c : text) {
     switch (c) {
       case '"':
@@ -90,8 +88,6 @@ void append_escaped(std::string& out, std::string_view text) {
   }
 }
 
-}  // namespace
-
 void Trace::write_json(Instant now, const TraceEvent& event) {
   line_.clear();
   auto out = std::back_inserter(line_);
@@ -99,18 +95,18 @@ void Trace::write_json(Instant now, const TraceEvent& event) {
                  to_string(event.kind));
   if (event.node != TraceEvent::none) {
     line_ += R"(,"node":")";
-    append_escaped(line_, node_name_(event.node));
+    append_json_escaped(line_, node_name_(event.node));
     line_ += '"';
   }
   if (event.peer != TraceEvent::none) {
     line_ += R"(,"peer":")";
-    append_escaped(line_, node_name_(event.peer));
+    append_json_escaped(line_, node_name_(event.peer));
     line_ += '"';
   }
   fmt::format_to(out, R"(,"a":{},"b":{})", event.a, event.b);
   if (!event.text.empty()) {
     line_ += R"(,"text":")";
-    append_escaped(line_, event.text);
+    append_json_escaped(line_, event.text);
     line_ += '"';
   }
   fmt::format_to(out, R"(,"hash":"{:016x}"}})", hash_);

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <orrery/env/production/null_transport.hpp>
 #include <orrery/fiber/driver.hpp>
 #include <orrery/fiber/fiber_host.hpp>
 #include <orrery/sim/node.hpp>
@@ -72,17 +73,6 @@ class World::ControlParts {
    private:
     World& world_;
   };
-  class NoTransport final : public Transport {
-   public:
-    const NodeAddress& local_address() const noexcept override { return address_; }
-    void attach(FrameSink&) override {}
-    void detach() noexcept override {}
-    SendStatus send(const NodeAddress&, Frame) override { return SendStatus::closed; }
-    void disconnect(const NodeAddress&) override {}
-
-   private:
-    NodeAddress address_{"orrery", "world", 0};
-  };
   class NoStorage final : public Storage {
    public:
     Result<std::unique_ptr<File>> open(std::string_view, OpenMode) override { return refused(); }
@@ -113,7 +103,7 @@ class World::ControlParts {
   WorldTimers timers;
   WorldExecutor executor;
   SeededRandom random;
-  NoTransport transport;
+  NullTransport transport{NodeAddress{"orrery", "world", 0}};
   NoStorage storage;
   WorldLog log;
   Env env{clock, timers, executor, random, transport, storage, log};

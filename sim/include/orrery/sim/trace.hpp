@@ -42,6 +42,10 @@ enum class TraceKind : std::uint8_t {
 
 const char* to_string(TraceKind kind) noexcept;
 
+/// Appends `text` to `out` as the inside of a JSON string (quotes, backslashes, control bytes
+/// escaped): for trace lines and other JSON the simulator's tools print.
+void append_json_escaped(std::string& out, std::string_view text);
+
 /// One event: `node` and `peer` are node indices (or none), `a` and `b` two kind-specific
 /// numbers (actor id, frame hash, byte count, duration), `text` an optional stable label.
 struct TraceEvent {
