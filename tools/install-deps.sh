@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build make pkg-config git ccache
   libboost-context-dev libboost-dev libfmt-dev libsqlite3-dev
-  catch2 librapidcheck-dev
+  catch2 librapidcheck-dev libtomlplusplus-dev
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
   libgraphviz-dev libcaf-dev openssl
 )

@@ -18,7 +18,7 @@ using orrery::ConfigDocument;
 using orrery::ProductionConfig;
 
 orrery::Result<ProductionConfig> load(const std::string& text) {
-  auto document = ConfigDocument::parse(text, "node.conf");
+  auto document = ConfigDocument::parse(text, "node.toml");
   REQUIRE(document.ok());
   return orrery::load_production_config(*document);
 }
@@ -38,22 +38,31 @@ bool contains(const std::string& text, const std::string& part) {
 
 TEST_CASE("production config: a full document", "[production][config]") {
   auto config = load(R"(
-    actor.system.name = orders          # another loader's key: left alone
-    executor.workers = 4
-    executor.spin-before-park = 20us
-    executor.lifo-streak-max = 32
-    storage.root = /var/lib/orders
-    log.threshold = warning
-    transport.kind = grpc
-    transport.address = orders@10.0.0.7:2552
-    transport.listen-host = 0.0.0.0
-    transport.tls-ca-certificate = /etc/orders/ca.pem
-    transport.tls-certificate-chain = /etc/orders/node.pem
-    transport.tls-private-key = /etc/orders/node.key
-    transport.frame-bytes-max = 2MiB
-    transport.outbound-bytes-max = 64MiB
-    transport.reconnect-backoff-max = 10s
-    transport.peers-max = 100
+    [actor.system]
+    name = "orders"                   # another loader's key: left alone
+
+    [executor]
+    workers = 4
+    spin-before-park = "20us"
+    lifo-streak-max = 32
+
+    [storage]
+    root = "/var/lib/orders"
+
+    [log]
+    threshold = "warning"
+
+    [transport]
+    kind = "grpc"
+    address = "orders@10.0.0.7:2552"
+    listen-host = "0.0.0.0"
+    tls-ca-certificate = "/etc/orders/ca.pem"
+    tls-certificate-chain = "/etc/orders/node.pem"
+    tls-private-key = "/etc/orders/node.key"
+    frame-bytes-max = "2MiB"
+    outbound-bytes-max = "64MiB"
+    reconnect-backoff-max = "10s"
+    peers-max = 100
   )");
   REQUIRE(config.ok());
   CHECK(config->executor.workers == 4);
@@ -77,7 +86,7 @@ TEST_CASE("production config: a full document", "[production][config]") {
 }
 
 TEST_CASE("production config: defaults, and no transport unless asked", "[production][config]") {
-  auto config = load("storage.root = data\n");
+  auto config = load("[storage]\nroot = \"data\"\n");
   REQUIRE(config.ok());
   CHECK(config->executor.workers == 0);
   CHECK(config->log_threshold == orrery::LogLevel::info);
@@ -85,50 +94,75 @@ TEST_CASE("production config: defaults, and no transport unless asked", "[produc
   CHECK(orrery::validate(*config).ok());
 }
 
-TEST_CASE("production config: errors name the key and its line", "[production][config]") {
-  std::string error = error_of("storage.root = data\nexecutor.wrokers = 4\n");
-  INFO(error);
-  CHECK(contains(error, "node.conf:2"));
-  CHECK(contains(error, "executor.wrokers"));
+TEST_CASE("production config: errors name the file, the line and the key", "[production][config]") {
+  const std::string storage = "[storage]\nroot = \"data\"\n";
+  CHECK(error_of(storage + "[executor]\nwrokers = 4\n") ==
+        "node.toml:4: unknown key 'executor.wrokers' (known in [executor]: workers, "
+        "spin-before-park, spin-pausing, lifo-streak-max)");
+  CHECK(error_of(storage + "[executor]\n\nworkers = 5000\n") ==
+        "node.toml:5: key 'executor.workers': 5000 is outside [0, 1024]");
+  CHECK(error_of(storage + "[executor]\nworkers = \"4\"\n") ==
+        "node.toml:4: key 'executor.workers': expected an integer, got a string (4)");
+  CHECK(error_of(storage + "[log]\nthreshold = \"loud\"\n") ==
+        "node.toml:4: key 'log.threshold': 'loud' is not one of: debug, info, warning, error");
+  CHECK(error_of(storage + "[transport]\nkind = \"grpc\"\naddress = \"nonsense\"\n")
+            .starts_with("node.toml:5: key 'transport.address': "));
+  CHECK(error_of(storage + "[transport]\nframe-bytes-max = \"1GiB\"\nkind = \"grpc\"\n") ==
+        "node.toml:4: key 'transport.frame-bytes-max': 1073741824 bytes is outside [1, "
+        "268435456]");
+  CHECK(error_of(storage + "[transport]\nplaintext = \"yes\"\n") ==
+        "node.toml:4: key 'transport.plaintext': expected a boolean (true or false), got a "
+        "string (yes)");
+}
 
-  error = error_of("storage.root = data\n\nexecutor.workers = 5000\n");
-  CHECK(contains(error, "node.conf:3"));
-  CHECK(contains(error, "executor.workers"));
-  CHECK(contains(error, "outside"));
-
-  error = error_of("storage.root = data\nlog.threshold = loud\n");
-  CHECK(contains(error, "node.conf:2"));
-  CHECK(contains(error, "log.threshold"));
-
-  error = error_of("storage.root = data\ntransport.kind = grpc\ntransport.address = nonsense\n");
-  CHECK(contains(error, "node.conf:3"));
-  CHECK(contains(error, "transport.address"));
-
-  error =
-      error_of("storage.root = data\ntransport.frame-bytes-max = 1GiB\ntransport.kind = grpc\n");
-  CHECK(contains(error, "node.conf:2"));
-  CHECK(contains(error, "transport.frame-bytes-max"));
+TEST_CASE("production config: sizes and durations need their units", "[production][config]") {
+  const std::string head = "[storage]\nroot = \"data\"\n[transport]\nkind = \"grpc\"\n";
+  CHECK(error_of(head + "frame-bytes-max = 4096\n") ==
+        "node.toml:5: key 'transport.frame-bytes-max': 4096 has no unit: write a string such as "
+        "\"64KiB\"");
+  CHECK(error_of(head + "frame-bytes-max = \"4096\"\n") ==
+        "node.toml:5: key 'transport.frame-bytes-max': '4096' has no unit (write e.g. \"4096B\" "
+        "or \"4096KiB\")");
+  CHECK(error_of(head + "frame-bytes-max = \"1TB\"\n") ==
+        "node.toml:5: key 'transport.frame-bytes-max': '1TB' has an unknown size unit 'TB' (B, "
+        "KiB, MiB, GiB)");
+  CHECK(error_of(head + "connect-timeout = 5\n") ==
+        "node.toml:5: key 'transport.connect-timeout': 5 has no unit: write a string such as "
+        "\"250ms\"");
+  CHECK(error_of(head + "connect-timeout = \"5 fortnights\"\n") ==
+        "node.toml:5: key 'transport.connect-timeout': '5 fortnights' has an unknown time unit "
+        "'fortnights' (ns, us, ms, s, m, h)");
+  auto sized = load(head +
+                    "address = \"a@b:1\"\nplaintext = true\nbatch-bytes-max = \"64KiB\"\n"
+                    "outbound-bytes-max = \"4MiB\"\nkeepalive-interval = \"250ms\"\n");
+  REQUIRE(sized.ok());
+  CHECK(sized->transport->batch_bytes_max == 64u << 10);
+  CHECK(sized->transport->outbound_bytes_max == 4u << 20);
+  CHECK(sized->transport->keepalive_interval == 250ms);
 }
 
 TEST_CASE("production config: what is missing or contradictory is an error",
           "[production][config]") {
-  CHECK(contains(error_of("executor.workers = 2\n"), "storage.root"));
-  CHECK(contains(error_of("storage.root =\n"), "storage.root"));
+  CHECK(error_of("[executor]\nworkers = 2\n") ==
+        "node.toml: key 'storage.root' is missing (the directory for journals and snapshots)");
+  CHECK(error_of("[storage]\nroot = \"\"\n") ==
+        "node.toml:2: key 'storage.root': must not be empty");
   // A transport key while the kind is none would be silently ignored.
-  const std::string ignored = error_of("storage.root = d\ntransport.address = a@b:1\n");
-  CHECK(contains(ignored, "node.conf:2"));
-  CHECK(contains(ignored, "transport.kind"));
-  CHECK(contains(error_of("storage.root = d\ntransport.kind = grpc\n"), "transport.address"));
+  CHECK(error_of("[storage]\nroot = \"d\"\n[transport]\naddress = \"a@b:1\"\n") ==
+        "node.toml:4: key 'transport.address': is set but transport.kind is \"none\" (set it to "
+        "\"grpc\")");
+  CHECK(contains(error_of("[storage]\nroot = \"d\"\n[transport]\nkind = \"grpc\"\n"),
+                 "transport.address"));
   const std::string partial_tls = error_of(
-      "storage.root = d\ntransport.kind = grpc\ntransport.address = a@b:1\n"
-      "transport.tls-ca-certificate = ca.pem\n");
+      "[storage]\nroot = \"d\"\n[transport]\nkind = \"grpc\"\naddress = \"a@b:1\"\n"
+      "tls-ca-certificate = \"ca.pem\"\n");
   CHECK(contains(partial_tls, "transport.tls-certificate-chain"));
 }
 
 TEST_CASE("production config: read from a file", "[production][config]") {
   orrery::conformance::TemporaryDirectory directory;
-  const std::string path = directory.path() + "/node.conf";
-  std::ofstream(path) << "storage.root = data\nlog.threshold = debug\n";
+  const std::string path = directory.path() + "/node.toml";
+  std::ofstream(path) << "[storage]\nroot = \"data\"\n\n[log]\nthreshold = \"debug\"\n";
   auto document = orrery::read_config_file(path);
   REQUIRE(document.ok());
   CHECK(document->origin() == path);
@@ -137,8 +171,14 @@ TEST_CASE("production config: read from a file", "[production][config]") {
   CHECK(config->log_threshold == orrery::LogLevel::debug);
   CHECK(document->check_all_used().ok());
 
-  auto missing = orrery::read_config_file(directory.path() + "/absent.conf");
+  const std::string broken = directory.path() + "/broken.toml";
+  std::ofstream(broken) << "[storage]\nroot = \"data\"\n[log\n";
+  auto unparsed = orrery::read_config_file(broken);
+  REQUIRE_FALSE(unparsed.ok());
+  CHECK(unparsed.error().message.starts_with(broken + ":3: "));
+
+  auto missing = orrery::read_config_file(directory.path() + "/absent.toml");
   REQUIRE_FALSE(missing.ok());
-  CHECK(contains(missing.error().message, directory.path() + "/absent.conf"));
+  CHECK(contains(missing.error().message, directory.path() + "/absent.toml"));
   CHECK(contains(missing.error().message, "No such file or directory"));
 }

@@ -17,8 +17,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-/// The flat `transport.*` section: the gRPC config's own fields plus those that are not plain
-/// values there (the kind, the address, the TLS files).
+/// The table [transport]: the gRPC config's own fields plus those that are not plain values
+/// there (the kind, the address, the TLS files).
 struct TransportSection : GrpcTransportConfig {
   enum class Kind : std::uint8_t { none, grpc };
   Kind kind = Kind::none;
@@ -27,9 +27,10 @@ struct TransportSection : GrpcTransportConfig {
   std::string tls_certificate_chain;
   std::string tls_private_key;
   std::string tls_server_name_override;
-  // Byte sizes as 64-bit values so that "1MiB" parses; narrowed after the range check.
-  std::uint64_t frame_bytes = 1u << 20;
-  std::uint64_t batch_bytes = 1u << 20;
+  // Byte sizes as 64-bit values so that "1MiB" parses; narrowed after the range check. The
+  // defaults are the gRPC config's, so the reference check sees a drift between the two.
+  std::uint64_t frame_bytes = GrpcTransportConfig{}.frame_bytes_max;
+  std::uint64_t batch_bytes = GrpcTransportConfig{}.batch_bytes_max;
 };
 
 constexpr std::uint64_t message_bytes_limit = 256u << 20;
@@ -50,8 +51,18 @@ ConfigSchema<ThreadPoolConfig> executor_schema() {
   return schema;
 }
 
-std::string check_storage_root(const std::string& root) {
-  return root.empty() ? "the storage root must not be empty" : std::string();
+/// [storage]: no check on the root here, so that the reference file can show its default (empty);
+/// load_production_config() refuses an empty root.
+ConfigSchema<ProductionConfig> storage_schema() {
+  ConfigSchema<ProductionConfig> schema("storage");
+  schema.string("root", &ProductionConfig::storage_root);
+  return schema;
+}
+
+ConfigSchema<ProductionConfig> log_schema() {
+  ConfigSchema<ProductionConfig> schema("log");
+  schema.enumeration("threshold", &ProductionConfig::log_threshold, level_names());
+  return schema;
 }
 
 /// Integer and duration fields of the base need their template arguments spelled out: a
@@ -96,11 +107,11 @@ Error error_at(const ConfigDocument& document, std::string_view key, std::string
                     fmt::format("{}:{}: key '{}': {}", document.origin(), line, key, problem));
 }
 
-/// With transport.kind = none, any other transport key is a mistake, not a silent no-op.
+/// With [transport] kind = "none", any other transport key is a mistake, not a silent no-op.
 Status check_no_transport_keys(const ConfigDocument& document) {
   for (const auto& [key, entry] : document.entries()) {
     if (key.starts_with("transport.") && key != "transport.kind") {
-      return error_at(document, key, "is set but transport.kind is none (set it to grpc)");
+      return error_at(document, key, "is set but transport.kind is \"none\" (set it to \"grpc\")");
     }
   }
   return {};
@@ -175,22 +186,26 @@ Result<ProductionConfig> load_production_config(const ConfigDocument& document) 
   if (auto applied = executor_schema().apply(document, config.executor); !applied) {
     return applied.error();
   }
-  ConfigSchema<ProductionConfig> storage("storage");
-  storage.string("root", &ProductionConfig::storage_root, check_storage_root);
-  if (auto applied = storage.apply(document, config); !applied) return applied.error();
-  ConfigSchema<ProductionConfig> log("log");
-  log.enumeration("threshold", &ProductionConfig::log_threshold, level_names());
-  if (auto applied = log.apply(document, config); !applied) return applied.error();
+  if (auto applied = storage_schema().apply(document, config); !applied) return applied.error();
+  if (auto applied = log_schema().apply(document, config); !applied) return applied.error();
   auto transport = load_transport(document);
   if (!transport) return transport.error();
   config.transport = std::move(transport).value();
   if (config.storage_root.empty()) {
+    if (document.find("storage.root") != nullptr) {
+      return error_at(document, "storage.root", "must not be empty");
+    }
     return make_error(Errc::invalid_argument,
                       fmt::format("{}: key 'storage.root' is missing (the directory for journals "
                                   "and snapshots)",
                                   document.origin()));
   }
   return config;
+}
+
+std::vector<ConfigSection> production_config_sections() {
+  return {executor_schema().section(), storage_schema().section(), log_schema().section(),
+          transport_schema().section()};
 }
 
 Result<ConfigDocument> read_config_file(const std::string& path) {

@@ -1,0 +1,115 @@
+// docs/reference.toml against the code: every key of every schema is listed there with a comment
+// and the code's default, and nothing else is.
+
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include <catch2/catch.hpp>
+
+#include <orrery/config/runtime_config.hpp>
+#include <orrery/env/production/production_config.hpp>
+
+namespace {
+
+using orrery::ConfigDocument;
+using orrery::ConfigSection;
+
+std::vector<ConfigSection> all_sections() {
+  std::vector<ConfigSection> sections{orrery::actor_system_config_section()};
+  for (ConfigSection& section : orrery::production_config_sections()) {
+    sections.push_back(std::move(section));
+  }
+  return sections;
+}
+
+std::string reference_text() {
+  std::ifstream file(ORRERY_REFERENCE_CONFIG);
+  REQUIRE(file);
+  std::ostringstream text;
+  text << file.rdbuf();
+  return std::move(text).str();
+}
+
+/// The first disagreement between `text` (as "reference.toml") and the schemas; "ok" if none.
+std::string check(const std::string& text) {
+  auto reference = ConfigDocument::parse(text, "reference.toml");
+  if (!reference.ok()) return reference.error().message;
+  for (const ConfigSection& section : all_sections()) {
+    if (auto agreed = section.check_reference(*reference); !agreed) return agreed.error().message;
+  }
+  auto all = reference->check_all_used();
+  return all.ok() ? std::string("ok") : all.error().message;
+}
+
+std::string replaced(std::string text, const std::string& from, const std::string& to) {
+  const auto at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  return text.replace(at, from.size(), to);
+}
+
+}  // namespace
+
+TEST_CASE("config reference: every key, with the code's default, and no other", "[config]") {
+  REQUIRE(check(reference_text()) == "ok");
+
+  // The same, spelled out: the reference's keys are exactly the schemas' keys.
+  auto reference = ConfigDocument::parse(reference_text(), "reference.toml");
+  REQUIRE(reference.ok());
+  std::set<std::string> listed;
+  for (const auto& [key, entry] : reference->entries()) {
+    if (entry.value.kind != orrery::ConfigValue::Kind::table) listed.insert(key);
+  }
+  std::set<std::string> known;
+  for (const ConfigSection& section : all_sections())
+    known.insert(section.keys.begin(), section.keys.end());
+  CHECK(listed == known);
+}
+
+TEST_CASE("config reference: the actor system's defaults load from it field by field", "[config]") {
+  auto reference = ConfigDocument::parse(reference_text(), "reference.toml");
+  REQUIRE(reference.ok());
+  auto loaded = orrery::load_actor_system_config(*reference);
+  REQUIRE(loaded.ok());
+  const orrery::ActorSystemConfig defaults;
+  CHECK(loaded->name == defaults.name);
+  CHECK(loaded->throughput == defaults.throughput);
+  CHECK(loaded->dead_letters_logged_max == defaults.dead_letters_logged_max);
+  CHECK(loaded->serialize_messages == defaults.serialize_messages);
+  CHECK(loaded->log_level == defaults.log_level);
+  CHECK(loaded->shutdown_phase_timeout == defaults.shutdown_phase_timeout);
+}
+
+TEST_CASE("config reference: each key has a comment on the line above", "[config]") {
+  const std::string text = reference_text();
+  std::vector<std::string> lines{""};  // lines[n] is line n
+  std::istringstream stream(text);
+  for (std::string line; std::getline(stream, line);)
+    lines.push_back(line);
+  auto reference = ConfigDocument::parse(text, "reference.toml");
+  REQUIRE(reference.ok());
+  for (const auto& [key, entry] : reference->entries()) {
+    if (entry.value.kind == orrery::ConfigValue::Kind::table) continue;
+    INFO(key);
+    REQUIRE(entry.line >= 2);
+    CHECK(lines[entry.line - 1].starts_with("#"));
+  }
+}
+
+TEST_CASE("config reference: the check finds a changed default, a missing key and an extra one",
+          "[config]") {
+  const std::string text = reference_text();
+  const std::string changed = check(replaced(text, "throughput = 100", "throughput = 101"));
+  CHECK(changed.starts_with("reference.toml:"));
+  CHECK(changed.ends_with(": key 'actor.system.throughput': 101 is not the default in the code"));
+  CHECK(check(replaced(text, "frame-bytes-max = \"1MiB\"", "frame-bytes-max = \"2MiB\""))
+            .ends_with(": key 'transport.frame-bytes-max': 2MiB is not the default in the code"));
+  CHECK(check(replaced(text, "peers-max = 4096\n", "")) ==
+        "reference.toml: key 'transport.peers-max' is missing");
+  CHECK(check(text + "# a key no schema has\nhandshake-timeout-typo = \"1s\"\n")
+            .ends_with(": unknown key 'transport.handshake-timeout-typo'"));
+  CHECK(check(text + "[cluster]\n")
+            .ends_with(": unknown table [cluster] (known tables: "
+                       "actor.system, executor, log, storage, transport)"));
+}
