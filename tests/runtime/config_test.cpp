@@ -90,6 +90,12 @@ TEST_CASE("config errors - wrong types name the key and what was expected", "[co
           "warning, error, got an array");
   REQUIRE(error_of("[actor.system.throughput]\nx = 1") ==
           "node.toml:1: key 'actor.system.throughput': expected an integer, got a table");
+  REQUIRE(error_of("[actor]\nsystem = 5\n") ==
+          "node.toml:2: 'actor.system' must be a table ([actor.system]), not an integer");
+  REQUIRE(error_of("actor = \"x\"\n") ==
+          "node.toml:1: 'actor' must be a table ([actor]), not a string");
+  REQUIRE(error_of("[[actor.system]]\nname = \"x\"\n") ==
+          "node.toml:1: 'actor.system' must be a table ([actor.system]), not an array");
   REQUIRE(error_of("[actor.system]\nshutdown-phase-timeout = 1979-05-27") ==
           "node.toml:2: key 'actor.system.shutdown-phase-timeout': expected a string such as "
           "\"250ms\", got a date or time");

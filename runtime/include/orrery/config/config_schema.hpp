@@ -179,6 +179,7 @@ class ConfigSchema {
   /// silently keep its default).
   Status apply(const ConfigDocument& document, T& target) const {
     document.mark_table_used(prefix_);
+    if (Status tables = check_tables(document); !tables.ok()) return tables;
     const std::string lead = prefix_ + ".";
     const auto& entries = document.entries();
     for (auto it = entries.lower_bound(lead); it != entries.end() && it->first.starts_with(lead);
@@ -259,6 +260,21 @@ class ConfigSchema {
       return a.*field == b.*field;
     };
     fields_.push_back(Field{std::move(key), std::move(read), std::move(same)});
+  }
+  /// The table and those around it, where written, must be tables: `actor = 5` is no
+  /// [actor.system].
+  Status check_tables(const ConfigDocument& document) const {
+    for (std::size_t dot = prefix_.find('.');; dot = prefix_.find('.', dot + 1)) {
+      const std::string table = prefix_.substr(0, dot);
+      const ConfigDocument::Entry* entry = document.find(table);
+      if (entry != nullptr && entry->value.kind != ConfigValue::Kind::table) {
+        return make_error(
+            Errc::invalid_argument,
+            fmt::format("{}:{}: '{}' must be a table ([{}]), not {}", document.origin(),
+                        entry->line, table, table, describe(entry->value.kind)));
+      }
+      if (dot == std::string::npos) return {};
+    }
   }
   static Error at(const ConfigDocument& document, std::string_view key, std::uint32_t line,
                   const Error& problem) {
