@@ -180,6 +180,12 @@ Status validate(const FaultPlan& plan, const std::vector<std::string>& node_name
           action.nodes == other.nodes) {
         return fail(fmt::format("overlaps {}", describe_action(j, other)));
       }
+      // A node down for one crash cannot crash again; and the first restart would end both.
+      if (action.kind == FaultKind::crash && other.kind == FaultKind::crash &&
+          action.nodes == other.nodes) {
+        return fail(fmt::format("crashes '{}' while {} keeps it down", action.nodes[0],
+                                describe_action(j, other)));
+      }
     }
   }
   return {};
@@ -205,7 +211,7 @@ void install(World& world, const FaultAction& action) {
         for (const std::string& name : group)
           out.push_back(index(name));
       }
-      const Status status = network.partition(groups);
+      const Status status = network.partition(groups, SimNetwork::CutOwner::fault_plan);
       ORRERY_ASSERT(status.ok(), "a validated partition failed");
       break;
     }
@@ -216,11 +222,11 @@ void install(World& world, const FaultAction& action) {
         from.push_back(index(name));
       for (const std::string& name : action.groups[1])
         to.push_back(index(name));
-      network.cut_one_way(from, to);
+      network.cut_one_way(from, to, SimNetwork::CutOwner::fault_plan);
       break;
     }
     case FaultKind::isolate:
-      network.isolate(index(action.nodes[0]));
+      network.isolate(index(action.nodes[0]), SimNetwork::CutOwner::fault_plan);
       break;
     default:
       break;
@@ -251,7 +257,7 @@ Status apply(World& world, const FaultPlan& plan) {
           if (a->duration.count() > 0) {
             world.schedule(world.now() + a->duration, World::no_node, [w, a, shared, partitions] {
               std::erase(partitions->active, a);
-              w->network().heal();
+              w->network().heal(SimNetwork::CutOwner::fault_plan);
               for (const FaultAction* still : partitions->active)
                 install(*w, *still);
             });
@@ -352,7 +358,7 @@ FaultPlan generate(Random& random, const std::vector<std::string>& node_names, D
     if (eligible.empty()) return nullptr;
     return eligible[uniform_below(random, eligible.size())];
   };
-  std::vector<FaultAction> exclusive;  // partitions and lossy windows accepted so far
+  std::vector<FaultAction> exclusive;  // partitions, lossy windows, crashes accepted so far
   for (std::uint64_t i = 0; i < count; ++i) {
     std::uint64_t roll = uniform_below(random, total_weight);
     std::size_t k = 0;
@@ -411,11 +417,13 @@ FaultPlan generate(Random& random, const std::vector<std::string>& node_names, D
         break;
     }
     if (is_partition(action.kind) || action.kind == FaultKind::lossy_network ||
-        action.kind == FaultKind::disk_errors) {
+        action.kind == FaultKind::disk_errors || action.kind == FaultKind::crash) {
       const bool clash =
           std::any_of(exclusive.begin(), exclusive.end(), [&](const FaultAction& other) {
-            const bool same_family = (is_partition(other.kind) && is_partition(action.kind)) ||
-                                     other.kind == action.kind;
+            const bool same_family =
+                (is_partition(other.kind) && is_partition(action.kind)) ||
+                (other.kind == action.kind &&
+                 (action.kind != FaultKind::crash || other.nodes == action.nodes));
             return same_family && overlap(action, other);
           });
       if (clash) continue;

@@ -9,6 +9,14 @@
 
 namespace orrery::sim {
 
+namespace {
+
+std::uint8_t owner_bit(SimNetwork::CutOwner owner) {
+  return static_cast<std::uint8_t>(1U << static_cast<unsigned>(owner));
+}
+
+}  // namespace
+
 class SimNetwork::Endpoint final : public Transport {
  public:
   Endpoint(SimNetwork& network, std::uint32_t node, NodeAddress address, std::uint64_t seed)
@@ -96,24 +104,32 @@ const SimNetwork::Link* SimNetwork::find_link(std::uint32_t from, std::uint32_t 
 
 bool SimNetwork::cut(std::uint32_t from, std::uint32_t to) const noexcept {
   const Link* state = find_link(from, to);
-  return state != nullptr && state->cut;
+  return state != nullptr && state->cut_by != 0;
+}
+
+bool SimNetwork::cut_by(std::uint32_t from, std::uint32_t to, CutOwner owner) const noexcept {
+  const Link* state = find_link(from, to);
+  return state != nullptr && (state->cut_by & owner_bit(owner)) != 0;
 }
 
 // ---- partitions ----
 
-void SimNetwork::set_cut(std::uint32_t from, std::uint32_t to, bool cut) {
+void SimNetwork::set_cut(std::uint32_t from, std::uint32_t to, CutOwner owner, bool cut) {
   if (from == to) return;
   Link& state = link_state(from, to);
-  if (state.cut == cut) return;
-  state.cut = cut;
+  const bool was_cut = state.cut_by != 0;
   if (cut) {
-    ++cuts_;
+    state.cut_by |= owner_bit(owner);
   } else {
-    --cuts_;
+    state.cut_by &= static_cast<std::uint8_t>(~owner_bit(owner));
   }
+  const bool is_cut = state.cut_by != 0;
+  if (is_cut && !was_cut) ++cuts_;
+  if (was_cut && !is_cut) --cuts_;
 }
 
-Status SimNetwork::partition(const std::vector<std::vector<std::uint32_t>>& groups) {
+Status SimNetwork::partition(const std::vector<std::vector<std::uint32_t>>& groups,
+                             CutOwner owner) {
   std::vector<int> group_of(links_.size(), -1);
   for (std::size_t g = 0; g < groups.size(); ++g) {
     for (const std::uint32_t node : groups[g]) {
@@ -131,7 +147,8 @@ Status SimNetwork::partition(const std::vector<std::vector<std::uint32_t>>& grou
   for (std::uint32_t a = 0; a < group_of.size(); ++a) {
     label = mix64(label, static_cast<std::uint64_t>(group_of[a] + 1));
     for (std::uint32_t b = 0; b < group_of.size(); ++b) {
-      if (group_of[a] != -1 && group_of[b] != -1 && group_of[a] != group_of[b]) set_cut(a, b, true);
+      if (group_of[a] != -1 && group_of[b] != -1 && group_of[a] != group_of[b])
+        set_cut(a, b, owner, true);
     }
   }
   world_.record({.kind = TraceKind::partition, .a = label, .b = groups.size()});
@@ -140,12 +157,12 @@ Status SimNetwork::partition(const std::vector<std::vector<std::uint32_t>>& grou
   return {};
 }
 
-void SimNetwork::cut_one_way(std::span<const std::uint32_t> from,
-                             std::span<const std::uint32_t> to) {
+void SimNetwork::cut_one_way(std::span<const std::uint32_t> from, std::span<const std::uint32_t> to,
+                             CutOwner owner) {
   std::uint64_t label = 0;
   for (const std::uint32_t a : from) {
     for (const std::uint32_t b : to) {
-      set_cut(a, b, true);
+      set_cut(a, b, owner, true);
       label = mix64(label, (static_cast<std::uint64_t>(a) << 32) | b);
     }
   }
@@ -154,21 +171,20 @@ void SimNetwork::cut_one_way(std::span<const std::uint32_t> from,
     drop_connections(a, true);
 }
 
-void SimNetwork::isolate(std::uint32_t node) {
+void SimNetwork::isolate(std::uint32_t node, CutOwner owner) {
   for (std::uint32_t other = 0; other < links_.size(); ++other) {
-    set_cut(node, other, true);
-    set_cut(other, node, true);
+    set_cut(node, other, owner, true);
+    set_cut(other, node, owner, true);
   }
   world_.record({.kind = TraceKind::partition, .node = node, .text = "isolate"});
   drop_connections(node, true);
 }
 
-void SimNetwork::heal() {
-  for (auto& row : links_) {
-    for (Link& state : row)
-      state.cut = false;
+void SimNetwork::heal(CutOwner owner) {
+  for (std::uint32_t from = 0; from < links_.size(); ++from) {
+    for (std::uint32_t to = 0; to < links_.size(); ++to)
+      set_cut(from, to, owner, false);
   }
-  cuts_ = 0;
   world_.record({.kind = TraceKind::heal});
 }
 
@@ -258,7 +274,7 @@ void SimNetwork::transmit(std::uint32_t from, std::uint32_t to, Frame frame) {
   world_.record(
       {.kind = TraceKind::send, .node = from, .peer = to, .a = frame_hash, .b = frame.size()});
   Link& state = link_state(from, to);
-  if (state.cut) {
+  if (state.cut_by != 0) {
     ++stats_.lost;
     world_.record(
         {.kind = TraceKind::drop, .node = from, .peer = to, .a = frame_hash, .text = "partition"});

@@ -111,5 +111,52 @@ TEST_CASE("an applied plan acts at its times: partitions heal, crashed nodes res
   REQUIRE(world.node("b").incarnation() == 1);
 }
 
+TEST_CASE("a plan with two overlapping crash windows on one node is refused, naming both",
+          "[fault_plan]") {
+  using K = FaultKind;
+  CHECK_THAT(error_of({{{.at = 1s, .kind = K::crash, .nodes = {"b"}, .duration = 5s},
+                        {.at = 3s, .kind = K::crash, .nodes = {"b"}, .duration = 5s}}}),
+             Catch::Contains("#1 at 3000 ms: crash [b]") &&
+                 Catch::Contains("#0 at 1000 ms: crash [b] for 5000 ms") &&
+                 Catch::Contains("keeps it down"));
+  // A crash that never restarts keeps the node down for good.
+  CHECK_THAT(error_of({{{.at = 1s, .kind = K::crash, .nodes = {"a"}},
+                        {.at = 60s, .kind = K::crash, .nodes = {"a"}, .duration = 1s}}}),
+             Catch::Contains("#0 at 1000 ms: crash [a]"));
+  // Back to back, or on other nodes, is fine.
+  CHECK(error_of({{{.at = 1s, .kind = K::crash, .nodes = {"b"}, .duration = 2s},
+                   {.at = 3s, .kind = K::crash, .nodes = {"b"}, .duration = 2s},
+                   {.at = 2s, .kind = K::crash, .nodes = {"c"}, .duration = 5s}}})
+            .empty());
+}
+
+TEST_CASE("a plan's partition ending keeps the cuts made by hand, and heal() keeps the plan's",
+          "[fault_plan]") {
+  World world(3);
+  for (const char* name : {"a", "b", "c"})
+    world.add_node(name, {.remoting = false});
+  using K = FaultKind;
+  using Owner = SimNetwork::CutOwner;
+  REQUIRE(apply(world,
+                {{{.at = 1s, .kind = K::partition, .groups = {{"a"}, {"b", "c"}}, .duration = 2s}}})
+              .ok());
+  world.network().isolate(2);  // by hand: c alone
+  world.run_for(1500ms);
+  REQUIRE(world.network().cut_by(0, 1, Owner::fault_plan));
+  REQUIRE(world.network().cut_by(2, 1, Owner::manual));
+  // A heal by hand ends the hand-made cut only: the plan's partition still holds.
+  world.network().heal();
+  REQUIRE_FALSE(world.network().cut(2, 1));
+  REQUIRE(world.network().cut(0, 1));
+  REQUIRE(world.network().cut(1, 0));
+  world.network().isolate(2);
+  world.run_for(2s);  // 3.5 s: the plan's partition is over, the hand-made isolation is not
+  REQUIRE_FALSE(world.network().cut(0, 1));
+  REQUIRE(world.network().cut(2, 1));
+  REQUIRE(world.network().cut(0, 2));
+  world.network().heal();
+  REQUIRE_FALSE(world.network().partitioned());
+}
+
 }  // namespace
 }  // namespace orrery::sim

@@ -53,7 +53,8 @@ struct FaultPlan {
 
 /// Whether `plan` makes sense for a world with nodes `node_names`: known nodes, no negative
 /// times or durations, ppm within a million, partitions whose groups are disjoint, and no two
-/// partitions in force at once that disagree about a pair of nodes. The error names the action.
+/// partitions in force at once that disagree about a pair of nodes, no two crash windows of one
+/// node that overlap. The error names the action (and, for a conflict, the other action).
 Status validate(const FaultPlan& plan, const std::vector<std::string>& node_names);
 
 /// Validates `plan` against `world`, then schedules its actions from now on.

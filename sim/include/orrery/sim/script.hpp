@@ -73,6 +73,8 @@ class Script {
   /// Cuts links from each of `from` to each of `to`, one way.
   void cut_one_way(const Group& from, const Group& to);
   void isolate(std::string_view node);
+  /// Restores the links cut by hand (by scripts, or by tests through world.network()); the cuts
+  /// of an applied fault plan stay until the plan's own actions end them.
   void heal();
   void crash(std::string_view node);
   void restart(std::string_view node);

@@ -35,16 +35,28 @@ class SimNetwork {
   void clog(std::uint32_t from, std::uint32_t to, Instant until);
 
   // ---- partitions ----
+  // Every cut has an owner: what a script or test cuts by hand (`manual`, the default) and
+  // what fault plans cut are kept apart, so that a plan's partition ending heals only the
+  // plan's cuts and a script's heal() only its own. A link is cut while any owner cuts it.
+
+  /// Who made a cut, and so which heal() restores it.
+  enum class CutOwner : std::uint8_t { manual = 0, fault_plan = 1 };
+
   /// Cuts every link between nodes of different groups, both ways. Nodes in no group keep
   /// their links. A node in two groups is a contradiction: an error, and nothing changes.
-  Status partition(const std::vector<std::vector<std::uint32_t>>& groups);
+  Status partition(const std::vector<std::vector<std::uint32_t>>& groups,
+                   CutOwner owner = CutOwner::manual);
   /// Cuts the links from each of `from` to each of `to`, one way only.
-  void cut_one_way(std::span<const std::uint32_t> from, std::span<const std::uint32_t> to);
+  void cut_one_way(std::span<const std::uint32_t> from, std::span<const std::uint32_t> to,
+                   CutOwner owner = CutOwner::manual);
   /// Cuts every link to and from `node`.
-  void isolate(std::uint32_t node);
-  /// Restores every cut link.
-  void heal();
+  void isolate(std::uint32_t node, CutOwner owner = CutOwner::manual);
+  /// Restores the links `owner` cut; cuts of the other owner stay.
+  void heal(CutOwner owner = CutOwner::manual);
+  /// Whether from → to is cut (by any owner).
   bool cut(std::uint32_t from, std::uint32_t to) const noexcept;
+  /// Whether `owner` cuts from → to.
+  bool cut_by(std::uint32_t from, std::uint32_t to, CutOwner owner) const noexcept;
   bool partitioned() const noexcept { return cuts_ > 0; }
 
   // ---- counters ----
@@ -73,7 +85,7 @@ class SimNetwork {
     std::unique_ptr<LinkConfig> config;  // null: the defaults
     Instant last_arrival{};
     Instant clogged_until{};
-    bool cut = false;
+    std::uint8_t cut_by = 0;  // a bit per CutOwner
   };
 
   Link& link_state(std::uint32_t from, std::uint32_t to);
@@ -83,7 +95,7 @@ class SimNetwork {
                         std::uint64_t frame_hash);
   void open_connection(std::uint32_t from, std::uint32_t to);
   void drop_connections(std::uint32_t node, bool only_cut);
-  void set_cut(std::uint32_t from, std::uint32_t to, bool cut);
+  void set_cut(std::uint32_t from, std::uint32_t to, CutOwner owner, bool cut);
 
   World& world_;
   LinkConfig defaults_;
@@ -92,7 +104,7 @@ class SimNetwork {
   std::map<NodeAddress, std::uint32_t> by_address_;
   std::vector<std::vector<Link>> links_;              // [from][to]
   std::vector<std::vector<std::uint8_t>> connected_;  // [min][max]: a connection is open
-  std::uint64_t cuts_ = 0;
+  std::uint64_t cuts_ = 0;                            // links cut by any owner
   Stats stats_;
 };
 
