@@ -15,8 +15,9 @@ constexpr auto wall_epoch = std::chrono::seconds(1'767'225'600);
 
 }  // namespace
 
-NodeClock::NodeClock(const World& world, const ClockConfig& config)
+NodeClock::NodeClock(const World& world, std::uint32_t node, const ClockConfig& config)
     : world_(world),
+      node_(node),
       anchor_world_(world.now()),
       anchor_node_(world.now() + config.offset),
       drift_ppm_(config.drift_ppm) {
@@ -24,7 +25,7 @@ NodeClock::NodeClock(const World& world, const ClockConfig& config)
 }
 
 Instant NodeClock::now() const noexcept {
-  const int128 elapsed = (world_.now() - anchor_world_).count();
+  const int128 elapsed = (world_now() - anchor_world_).count();
   const int128 scaled = elapsed * (million + drift_ppm_) / million;
   return anchor_node_ + Duration{static_cast<std::int64_t>(scaled)};
 }
@@ -45,12 +46,13 @@ Instant NodeClock::to_world(Instant when) const noexcept {
 void NodeClock::set_drift(std::int32_t ppm) noexcept {
   ORRERY_ASSERT(ppm > -million, "a clock drift of -100% or less stops time");
   anchor_node_ = now();
-  anchor_world_ = world_.now();
+  anchor_world_ = world_now();
   drift_ppm_ = ppm;
 }
 
 TimerId SimTimers::schedule_at(Instant when, TimerTask task) {
-  const Instant at = std::max(clock_.to_world(when), world_.now());
+  // A turn stalled in I/O starts its timers from the stall's end.
+  const Instant at = std::max(clock_.to_world(when), world_.node_time(node_));
   return TimerId{world_.schedule(at, node_, std::move(task), /*timer=*/true)};
 }
 
@@ -74,7 +76,7 @@ bool SimBuggify::fire(std::string_view site) {
 }
 
 Node::Parts::Parts(World& world, Node& node, Transport& transport)
-    : clock(world, node.config().clock),
+    : clock(world, node.index(), node.config().clock),
       timers(world, node.index(), clock),
       executor(world, node.index()),
       random(world.derive_seed("node/" + node.name() + "/random/0")),

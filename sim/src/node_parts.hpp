@@ -17,7 +17,8 @@ namespace orrery::sim {
 /// clock adds a jump offset to it. Piecewise linear: a drift change re-anchors.
 class NodeClock final : public Clock {
  public:
-  NodeClock(const World& world, const ClockConfig& config);
+  /// `node`'s clock: it reads the world's time as the node sees it (World::node_time).
+  NodeClock(const World& world, std::uint32_t node, const ClockConfig& config);
   Instant now() const noexcept override;
   WallTime wall_now() const noexcept override;
   /// The world time at which this clock shows `when` (at the current drift; rounded up).
@@ -27,7 +28,10 @@ class NodeClock final : public Clock {
   std::int32_t drift_ppm() const noexcept { return drift_ppm_; }
 
  private:
+  Instant world_now() const noexcept { return world_.node_time(node_); }
+
   const World& world_;
+  std::uint32_t node_;
   Instant anchor_world_;
   Instant anchor_node_;
   std::int32_t drift_ppm_;

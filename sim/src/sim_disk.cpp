@@ -110,7 +110,7 @@ SimDisk::FileState* SimDisk::find(std::string_view path) {
 Status SimDisk::io(const char* op, std::uint32_t error_ppm, std::string_view path) {
   if (config_.latency_max.count() > 0) {
     const Duration latency = uniform_duration(random_, config_.latency_min, config_.latency_max);
-    world_.pause(world_.node(node_), latency);  // the call blocks the node's only thread
+    world_.stall_for_io(world_.node(node_), latency, op);  // it blocks the node's only thread
   }
   if (!chance_ppm(random_, error_ppm)) return {};
   ++stats_.injected_errors;

@@ -257,7 +257,7 @@ void SimNetwork::open_connection(std::uint32_t from, std::uint32_t to) {
   Endpoint& dialer = *endpoints_[from];
   const std::uint32_t incarnation = dialer.incarnation_;
   const NodeAddress peer_address = endpoints_[to]->local_address();
-  world_.schedule(world_.now(), from, [this, from, to, incarnation, peer_address] {
+  world_.schedule(world_.node_time(from), from, [this, from, to, incarnation, peer_address] {
     Endpoint& target = *endpoints_[from];
     if (!target.up_ || target.incarnation_ != incarnation || target.sink() == nullptr) return;
     world_.record({.kind = TraceKind::link_up, .node = from, .peer = to});
@@ -291,8 +291,9 @@ void SimNetwork::transmit(std::uint32_t from, std::uint32_t to, Frame frame) {
   const bool duplicate = chance_ppm(sender.random(), config.duplicate_ppm);
   const int copies = duplicate ? 2 : 1;
   for (int copy = 0; copy < copies; ++copy) {
-    Instant at =
-        world_.now() + uniform_duration(sender.random(), config.latency_min, config.latency_max);
+    // A sender stalled in I/O sends when the stall ends, not when its turn began.
+    Instant at = world_.node_time(from) +
+                 uniform_duration(sender.random(), config.latency_min, config.latency_max);
     if (chance_ppm(sender.random(), config.reorder_ppm)) {
       ++stats_.reordered;
       at += uniform_duration(sender.random(), Duration{0}, config.reorder_delay_max);

@@ -50,6 +50,8 @@ const char* to_string(TraceKind kind) noexcept {
       return "clog";
     case TraceKind::note:
       return "note";
+    case TraceKind::disk_latency:
+      return "disk_latency";
   }
   return "unknown";
 }

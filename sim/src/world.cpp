@@ -2,6 +2,7 @@
 // Runnables from which the seed draws the next, and the faults that act on nodes.
 
 #include <algorithm>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -220,6 +221,7 @@ void World::crash(Node& node) {
   network_->node_down(node.index());
   node.parts().disk.crash();
   node.paused_until = Instant{};
+  node.stall = Duration{0};
 }
 
 void World::restart(Node& node) {
@@ -233,7 +235,34 @@ void World::pause(Node& node, Duration duration) {
   record({.kind = TraceKind::pause,
           .node = node.index(),
           .a = static_cast<std::uint64_t>(duration.count())});
-  const Instant until = now_ + duration;
+  hold_until(node, now_ + duration);
+}
+
+void World::stall_for_io(Node& node, Duration latency, std::string_view op) {
+  if (!node.up() || latency.count() <= 0) return;
+  record({.kind = TraceKind::disk_latency,
+          .node = node.index(),
+          .a = static_cast<std::uint64_t>(latency.count()),
+          .text = op});
+  if (node.stall.count() == 0) stalled_.push_back(node.index());
+  node.stall += latency;
+  if (!in_step_) settle_stalls();
+}
+
+Instant World::node_time(std::uint32_t node) const noexcept {
+  return node < nodes_.size() ? now_ + nodes_[node]->stall : now_;
+}
+
+void World::settle_stalls() {
+  for (const std::uint32_t index : stalled_) {
+    Node& node = *nodes_[index];
+    const Duration stall = std::exchange(node.stall, Duration{0});
+    if (node.up() && stall.count() > 0) hold_until(node, now_ + stall);
+  }
+  stalled_.clear();
+}
+
+void World::hold_until(Node& node, Instant until) {
   if (until <= node.paused_until) return;
   node.paused_until = until;
   if (node.state() != Node::State::paused) {
@@ -347,6 +376,14 @@ void World::make_ready(Runnable& runnable, std::uint32_t node) {
 // ---- running ----
 
 bool World::step() {
+  in_step_ = true;
+  const bool ran = run_one();
+  in_step_ = false;
+  settle_stalls();
+  return ran;
+}
+
+bool World::run_one() {
   if (!ready_.empty()) {
     std::size_t pick = 0;
     if (ready_.size() > 1)

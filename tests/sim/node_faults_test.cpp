@@ -140,6 +140,73 @@ TEST_CASE("the disk injects I/O errors at its rate and stalls its node for its l
   REQUIRE(a.state() == Node::State::up);
 }
 
+/// Records when frames reach a bare node.
+struct ArrivalLog final : FrameSink {
+  explicit ArrivalLog(World& w) : world(w) {}
+  void on_frame(const NodeAddress&, Frame frame) override {
+    arrivals.emplace_back(std::move(frame), world.now());
+  }
+  void on_link_up(const NodeAddress&) override {}
+  void on_link_down(const NodeAddress&) override {}
+  World& world;
+  std::vector<std::pair<std::string, Instant>> arrivals;
+};
+
+TEST_CASE("disk latency is real latency - what a turn does after a sync happens after it",
+          "[node][disk]") {
+  constexpr Duration latency = 40ms;
+  constexpr Duration link = 1ms;
+  World world(16, WorldConfig{.network = LinkConfig{.latency_min = link, .latency_max = link}});
+  Node& a = world.add_node(
+      "a", {.disk = DiskConfig{.latency_min = latency, .latency_max = latency}, .remoting = false});
+  Node& b = world.add_node("b", {.remoting = false});
+  ArrivalLog inbox(world);
+  b.env().transport.attach(inbox);
+  struct Seen {
+    Instant sync_start{}, after_sync{}, world_at_sync{}, timer_fired{};
+  };
+  auto seen = std::make_shared<Seen>();
+  auto file = a.env().storage.open("journal", OpenMode::create);  // outside a turn: held only
+  REQUIRE(file.ok());
+  std::shared_ptr<File> journal = std::move(*file);
+  const NodeAddress to_b = b.address();
+  Env* env = &a.env();
+  auto writer =
+      a.system().spawn(behaviors::receive<Count>([=, &world](ActorContext<Count>&, Count&) {
+                         REQUIRE(journal->write_at(0, bytes("entry")).ok());  // one latency
+                         seen->sync_start = env->clock.now();
+                         seen->world_at_sync = world.now();
+                         REQUIRE(journal->sync().ok());  // another
+                         seen->after_sync = env->clock.now();
+                         REQUIRE(env->transport.send(to_b, "ack") == SendStatus::queued);
+                         env->timers.schedule_at(env->clock.now() + 5ms,
+                                                 [=] { seen->timer_fired = env->clock.now(); });
+                       }),
+                       "writer");
+  world.run_for(1s);
+  writer.tell(Count{});
+  world.run_for(1s);
+  // The node's clock moved by the sync's latency within the turn.
+  REQUIRE(seen->after_sync - seen->sync_start == latency);
+  // The ack left after the sync: it arrives a link latency after the sync ended, in world time.
+  REQUIRE(inbox.arrivals.size() == 1);
+  REQUIRE(inbox.arrivals[0].second >= seen->world_at_sync + latency + link);
+  // A timer started after the sync counts from after it.
+  REQUIRE(seen->timer_fired >= seen->after_sync + 5ms);
+  // Traced as disk latency, not as a pause.
+  std::vector<std::string> kinds;
+  world.trace().set_sink([&](std::string_view line) { kinds.emplace_back(line); });
+  writer.tell(Count{});
+  world.run_for(1s);
+  const auto mentions = [&](std::string_view what) {
+    return std::count_if(kinds.begin(), kinds.end(), [&](const std::string& line) {
+      return line.find(what) != std::string::npos;
+    });
+  };
+  REQUIRE(mentions("\"disk_latency\"") == 2);
+  REQUIRE(mentions("\"pause\"") == 0);
+}
+
 TEST_CASE("storage paths are checked, open modes hold, list is sorted by prefix", "[node][disk]") {
   World world(14);
   Storage& disk = world.add_node("a", {.remoting = false}).env().storage;

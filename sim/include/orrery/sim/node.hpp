@@ -56,6 +56,8 @@ class Node {
   void stop_for_crash();
   void set_state(State state) noexcept { state_ = state; }
   Instant paused_until{};
+  /// How long the running turn has blocked in synchronous I/O (World::stall_for_io).
+  Duration stall{0};
   /// Work made ready while paused (run when the pause ends) or while crashing (discarded).
   std::vector<Runnable*> held;
 

@@ -37,7 +37,8 @@ enum class TraceKind : std::uint8_t {
   disk_crash = 17,  // unsynced writes applied, lost or torn on a crash
   buggify = 18,
   clog = 19,
-  note = 20,  // a script's or scenario's own mark
+  note = 20,          // a script's or scenario's own mark
+  disk_latency = 21,  // a node's turn blocked in a synchronous disk call (a: nanoseconds)
 };
 
 const char* to_string(TraceKind kind) noexcept;

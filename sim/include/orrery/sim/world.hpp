@@ -78,6 +78,14 @@ class World {
   /// Stalls the node (a long GC pause): nothing of it runs until `duration` has passed; what
   /// arrives meanwhile waits.
   void pause(Node& node, Duration duration);
+  /// The node's only thread blocks for `latency` in a synchronous call (a disk I/O). Inside a
+  /// step the rest of the running turn happens after the stall: the node's clock, the frames it
+  /// sends and the timers it starts count from the stall's end, and nothing else of the node
+  /// runs before then. Outside a step (test code calling a node's disk) the node is held for
+  /// `latency` from now. Traced as disk_latency with `op`.
+  void stall_for_io(Node& node, Duration latency, std::string_view op);
+  /// World time as `node` sees it: the world's, plus what its running turn has stalled so far.
+  Instant node_time(std::uint32_t node) const noexcept;
   /// Moves the node's wall clock by `delta` (either way); its monotonic clock is unaffected.
   void jump_wall_clock(Node& node, Duration delta);
   /// Makes the node's clock run `ppm` parts per million fast (negative: slow) from now on.
@@ -154,6 +162,10 @@ class World {
 
   bool loop_step();
   bool step();
+  bool run_one();
+  /// Ends the stalls of the turn that just ran: each stalled node is held until its stall ends.
+  void settle_stalls();
+  void hold_until(Node& node, Instant until);
   void push_event(Instant when, std::uint32_t slot, std::uint32_t generation);
   void release_slot(std::uint32_t slot) noexcept;
   void drop_node_work(Node& node);
@@ -167,7 +179,9 @@ class World {
   SeededRandom random_;
   SeededRandom schedule_random_;
   Trace trace_;
-  std::vector<Event> events_;  // a binary min-heap on (at, seq)
+  std::vector<Event> events_;           // a binary min-heap on (at, seq)
+  std::vector<std::uint32_t> stalled_;  // nodes with a stall in the running step, in order
+  bool in_step_ = false;
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_slots_;
   std::vector<Ready> ready_;
