@@ -1,6 +1,6 @@
-// SimDisk: files in memory with a durable image and a log of unsynced operations. A crash
-// replays the log onto the durable image, each operation kept, lost or torn by the disk's own
-// stream, which is how a power cut treats a page cache.
+// SimDisk: the Storage calls. Files are inodes with a durable image and a log of unsynced
+// operations; names map to inodes, and every change of a name is journaled (sim_disk_crash.cpp
+// holds the journal and what a crash does with it).
 
 #include <algorithm>
 #include <cstring>
@@ -11,21 +11,21 @@
 #include <orrery/sim/sim_disk.hpp>
 #include <orrery/sim/world.hpp>
 
+#include "sim_disk_ops.hpp"
+
 namespace orrery::sim {
-
-namespace {
-
-void apply_write(std::string& content, std::uint64_t offset, std::string_view data) {
-  if (content.size() < offset + data.size()) content.resize(offset + data.size(), '\0');
-  std::memcpy(content.data() + offset, data.data(), data.size());
-}
-
-}  // namespace
 
 class SimDisk::SimFile final : public File {
  public:
-  SimFile(SimDisk& disk, std::string path)
-      : disk_(disk), path_(std::move(path)), generation_(disk.generation_) {}
+  SimFile(SimDisk& disk, std::uint64_t number, std::string path)
+      : disk_(disk), number_(number), path_(std::move(path)), generation_(disk.generation_) {
+    ++disk_.inode(number_)->open_files;
+  }
+  ~SimFile() override {
+    if (generation_ != disk_.generation_) return;  // the crash forgot every open file
+    --disk_.inode(number_)->open_files;
+    disk_.collect(number_);
+  }
 
   Result<std::size_t> read_at(std::uint64_t offset, std::span<std::byte> out) override {
     auto state = live();
@@ -47,7 +47,7 @@ class SimDisk::SimFile final : public File {
       return status;
     ++disk_.stats_.writes;
     const std::string_view bytes(reinterpret_cast<const char*>(data.data()), data.size());
-    apply_write((*state)->current, offset, bytes);
+    disk_ops::apply_write((*state)->current, offset, bytes);
     (*state)->unsynced.push_back(Op{offset, std::string(bytes)});
     return {};
   }
@@ -55,11 +55,19 @@ class SimDisk::SimFile final : public File {
   Status sync() override {
     auto state = live();
     if (!state.ok()) return state.error();
-    if (Status status = disk_.io("sync", disk_.config_.sync_error_ppm, path_); !status.ok())
-      return status;
+    if (Status status = disk_.io("sync", disk_.config_.sync_error_ppm, path_); !status.ok()) {
+      return make_error(status.error().code,
+                        fmt::format("{} ({})", status.error().message, disk_.fail_sync(**state)));
+    }
     ++disk_.stats_.syncs;
-    (*state)->durable = (*state)->current;
-    (*state)->unsynced.clear();
+    Inode& inode = **state;
+    // Only what is still in the log reaches the disk: pages a failed sync dropped do not.
+    std::string image = inode.durable.value_or(std::string());
+    for (const Op& op : inode.unsynced)
+      disk_ops::apply(image, op.offset, op.data, op.truncate);
+    inode.durable = std::move(image);
+    inode.unsynced.clear();
+    disk_.commit_creation(number_);
     return {};
   }
 
@@ -80,19 +88,17 @@ class SimDisk::SimFile final : public File {
   }
 
  private:
-  Result<FileState*> live() {
+  Result<Inode*> live() {
     if (generation_ != disk_.generation_) {
       return make_error(Errc::closed,
                         fmt::format("'{}' was opened before the node crashed", path_));
     }
-    FileState* state = disk_.find(path_);
-    if (state == nullptr)
-      return make_error(Errc::not_found, fmt::format("'{}' was removed", path_));
-    return state;
+    return disk_.inode(number_);
   }
 
   SimDisk& disk_;
-  std::string path_;
+  std::uint64_t number_;
+  std::string path_;  // the name it was opened by, for messages
   std::uint64_t generation_;
 };
 
@@ -102,9 +108,16 @@ SimDisk::SimDisk(World& world, std::uint32_t node, DiskConfig config, std::uint6
 
 SimDisk::~SimDisk() = default;
 
-SimDisk::FileState* SimDisk::find(std::string_view path) {
-  auto found = files_.find(path);
-  return found == files_.end() ? nullptr : &found->second;
+SimDisk::Inode* SimDisk::inode(std::uint64_t number) {
+  auto found = inodes_.find(number);
+  ORRERY_ASSERT(found != inodes_.end(), "a SimDisk inode in use was forgotten");
+  return &found->second;
+}
+
+const SimDisk::Inode* SimDisk::find(std::string_view path) const {
+  auto named = names_.find(path);
+  if (named == names_.end()) return nullptr;
+  return &inodes_.at(named->second);
 }
 
 Status SimDisk::io(const char* op, std::uint32_t error_ppm, std::string_view path) {
@@ -121,105 +134,92 @@ Status SimDisk::io(const char* op, std::uint32_t error_ppm, std::string_view pat
 Result<std::unique_ptr<File>> SimDisk::open(std::string_view path, OpenMode mode) {
   if (Status valid = validate_storage_path(path); !valid.ok()) return valid.error();
   if (Status status = io("open", config_.read_error_ppm, path); !status.ok()) return status.error();
-  const bool present = files_.contains(path);
-  switch (mode) {
-    case OpenMode::read_write:
-      if (!present) return make_error(Errc::not_found, fmt::format("no file '{}'", path));
-      break;
-    case OpenMode::create:
-      if (!present) files_.emplace(std::string(path), FileState{});
-      break;
-    case OpenMode::create_exclusive:
-      if (present)
-        return make_error(Errc::already_exists, fmt::format("'{}' exists already", path));
-      files_.emplace(std::string(path), FileState{});
-      break;
+  auto named = names_.find(path);
+  if (named != names_.end()) {
+    if (mode == OpenMode::create_exclusive)
+      return make_error(Errc::already_exists, fmt::format("'{}' exists already", path));
+    return std::unique_ptr<File>(new SimFile(*this, named->second, std::string(path)));
   }
-  return std::unique_ptr<File>(new SimFile(*this, std::string(path)));
+  if (mode == OpenMode::read_write)
+    return make_error(Errc::not_found, fmt::format("no file '{}'", path));
+  const std::uint64_t number = next_inode_++;
+  inodes_.emplace(number, Inode{});
+  names_.emplace(std::string(path), number);
+  note_directories(path);
+  journal({.names = {{std::string(path), number}},
+           .directories = {std::string(disk_ops::parent_of(path))}});
+  return std::unique_ptr<File>(new SimFile(*this, number, std::string(path)));
 }
 
 Status SimDisk::remove(std::string_view path) {
   if (Status valid = validate_storage_path(path); !valid.ok()) return valid;
   if (Status status = io("remove", config_.write_error_ppm, path); !status.ok()) return status;
-  auto found = files_.find(path);
-  if (found == files_.end()) return make_error(Errc::not_found, fmt::format("no file '{}'", path));
-  files_.erase(found);
+  auto found = names_.find(path);
+  if (found == names_.end()) return make_error(Errc::not_found, fmt::format("no file '{}'", path));
+  const std::uint64_t number = found->second;
+  names_.erase(found);
+  journal({.names = {{std::string(path), std::nullopt}},
+           .directories = {std::string(disk_ops::parent_of(path))}});
+  collect(number);
+  return {};
+}
+
+Status SimDisk::rename(std::string_view from, std::string_view to) {
+  if (Status valid = validate_storage_path(from); !valid.ok()) return valid;
+  if (Status valid = validate_storage_path(to); !valid.ok()) return valid;
+  if (Status status = io("rename", config_.write_error_ppm, from); !status.ok()) return status;
+  auto source = names_.find(from);
+  if (source == names_.end())
+    return make_error(Errc::not_found, fmt::format("rename: no file '{}'", from));
+  if (from == to) return {};
+  const std::uint64_t number = source->second;
+  names_.erase(source);
+  std::optional<std::uint64_t> replaced;
+  if (auto target = names_.find(to); target != names_.end()) {
+    replaced = target->second;
+    target->second = number;
+  } else {
+    names_.emplace(std::string(to), number);
+  }
+  note_directories(to);
+  journal({.names = {{std::string(to), number}, {std::string(from), std::nullopt}},
+           .directories = {std::string(disk_ops::parent_of(to)),
+                           std::string(disk_ops::parent_of(from))}});
+  if (replaced) collect(*replaced);
   return {};
 }
 
 Result<bool> SimDisk::exists(std::string_view path) {
   if (Status valid = validate_storage_path(path); !valid.ok()) return valid.error();
-  return files_.contains(path);
+  return names_.contains(path);
 }
 
 Result<std::vector<std::string>> SimDisk::list(std::string_view prefix) {
   std::vector<std::string> out;
-  for (auto it = files_.lower_bound(prefix); it != files_.end() && it->first.starts_with(prefix);
+  for (auto it = names_.lower_bound(prefix); it != names_.end() && it->first.starts_with(prefix);
        ++it) {
     out.push_back(it->first);
   }
   return out;
 }
 
+void SimDisk::note_directories(std::string_view path) {
+  for (auto slash = path.find('/'); slash != std::string_view::npos;
+       slash = path.find('/', slash + 1)) {
+    directories_.emplace(path.substr(0, slash));
+  }
+}
+
 std::optional<std::string> SimDisk::contents(std::string_view path) const {
-  auto found = files_.find(path);
-  if (found == files_.end()) return std::nullopt;
-  return found->second.current;
+  const Inode* state = find(path);
+  if (state == nullptr) return std::nullopt;
+  return state->current;
 }
 
 std::optional<std::string> SimDisk::durable_contents(std::string_view path) const {
-  auto found = files_.find(path);
-  if (found == files_.end()) return std::nullopt;
-  return found->second.durable;
-}
-
-void SimDisk::crash() {
-  ++generation_;
-  std::uint64_t lost = 0;
-  std::uint64_t torn = 0;
-  std::uint64_t files_lost = 0;
-  for (auto it = files_.begin(); it != files_.end();) {
-    FileState& state = it->second;
-    if (state.unsynced.empty() && state.durable) {
-      ++it;
-      continue;
-    }
-    // A file never synced may not have reached the directory at all.
-    if (!state.durable && chance(random_, 1, 2)) {
-      ++files_lost;
-      lost += state.unsynced.size();
-      it = files_.erase(it);
-      continue;
-    }
-    std::string image = state.durable.value_or(std::string());
-    for (const Op& op : state.unsynced) {
-      const auto fate = uniform_below(random_, 3);  // 0 applied, 1 lost, 2 torn
-      if (fate == 1) {
-        ++lost;
-        continue;
-      }
-      if (op.truncate) {
-        image.resize(op.offset, '\0');
-        continue;
-      }
-      if (fate == 2 && !op.data.empty()) {
-        ++torn;
-        const auto kept = static_cast<std::size_t>(uniform_below(random_, op.data.size()));
-        apply_write(image, op.offset, std::string_view(op.data).substr(0, kept));
-        continue;
-      }
-      apply_write(image, op.offset, op.data);
-    }
-    state.durable = image;
-    state.current = std::move(image);
-    state.unsynced.clear();
-    ++it;
-  }
-  stats_.writes_lost += lost;
-  stats_.writes_torn += torn;
-  stats_.files_lost += files_lost;
-  world_.record(
-      {.kind = TraceKind::disk_crash, .node = node_, .a = lost, .b = (torn << 32) | files_lost});
+  auto named = durable_names_.find(path);
+  if (named == durable_names_.end()) return std::nullopt;
+  return inodes_.at(named->second).durable;
 }
 
 }  // namespace orrery::sim

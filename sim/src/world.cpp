@@ -80,6 +80,8 @@ class World::ControlParts {
     Status remove(std::string_view) override { return refused(); }
     Result<bool> exists(std::string_view) override { return refused(); }
     Result<std::vector<std::string>> list(std::string_view) override { return refused(); }
+    Status rename(std::string_view, std::string_view) override { return refused(); }
+    Status sync_directory(std::string_view) override { return refused(); }
 
    private:
     static Error refused() {

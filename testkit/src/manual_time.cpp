@@ -2,6 +2,7 @@
 // fiber host, a seeded random, and services that refuse politely.
 
 #include <cstdio>
+
 #include <orrery/testkit/manual_time.hpp>
 
 namespace orrery {
@@ -60,7 +61,8 @@ class SingleThreadExecutor final : public Executor {
   SingleThreadExecutor(std::uint64_t seed, bool shuffle)
       : shuffle_(seed), shuffled_(shuffle), host_(FiberConfig{}, [this] { return step(); }) {}
   ~SingleThreadExecutor() override {
-    for (Runnable* r : ready_) r->discard();
+    for (Runnable* r : ready_)
+      r->discard();
   }
   void schedule(Runnable& runnable) override { ready_.push_back(&runnable); }
   std::uint32_t concurrency() const noexcept override { return 1; }
@@ -101,6 +103,8 @@ class NoStorage final : public Storage {
   Status remove(std::string_view) override { return refused(); }
   Result<bool> exists(std::string_view) override { return refused(); }
   Result<std::vector<std::string>> list(std::string_view) override { return refused(); }
+  Status rename(std::string_view, std::string_view) override { return refused(); }
+  Status sync_directory(std::string_view) override { return refused(); }
 
  private:
   static Error refused() {
@@ -113,9 +117,11 @@ class KeptLog final : public LogSink {
   KeptLog(LogLevel threshold, bool echo, const SettableClock& clock)
       : threshold_(threshold), echo_(echo), clock_(clock) {}
   void write(LogLevel level, std::string_view source, std::string_view message) override {
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now().time_since_epoch()).count();
-    lines_.push_back(std::to_string(ms) + "ms " + to_string(level) + " [" + std::string(source) + "] " +
-                     std::string(message));
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now().time_since_epoch())
+            .count();
+    lines_.push_back(std::to_string(ms) + "ms " + to_string(level) + " [" + std::string(source) +
+                     "] " + std::string(message));
     if (echo_) std::fprintf(stderr, "%s\n", lines_.back().c_str());
   }
   LogLevel threshold() const noexcept override { return threshold_; }
@@ -145,15 +151,27 @@ struct ManualTime::Parts {
   Env env{clock, timers, executor, random, transport, storage, log};
 };
 
-ManualTime::ManualTime() : ManualTime(Options{}) {}
-ManualTime::ManualTime(Options options) : parts_(std::make_unique<Parts>(options)) {}
+ManualTime::ManualTime() : ManualTime(Options{}) {
+}
+ManualTime::ManualTime(Options options) : parts_(std::make_unique<Parts>(options)) {
+}
 ManualTime::~ManualTime() = default;
 
-Env& ManualTime::env() noexcept { return parts_->env; }
-Instant ManualTime::now() const noexcept { return parts_->clock.now(); }
-void ManualTime::run_ready() { parts_->executor.drain(); }
-std::size_t ManualTime::timers_pending() const noexcept { return parts_->timers.size(); }
-const std::vector<std::string>& ManualTime::log_lines() const noexcept { return parts_->log.lines(); }
+Env& ManualTime::env() noexcept {
+  return parts_->env;
+}
+Instant ManualTime::now() const noexcept {
+  return parts_->clock.now();
+}
+void ManualTime::run_ready() {
+  parts_->executor.drain();
+}
+std::size_t ManualTime::timers_pending() const noexcept {
+  return parts_->timers.size();
+}
+const std::vector<std::string>& ManualTime::log_lines() const noexcept {
+  return parts_->log.lines();
+}
 
 void ManualTime::advance(Duration duration) {
   ORRERY_ASSERT(duration.count() >= 0, "time does not go back");

@@ -197,3 +197,69 @@ TEMPLATE_TEST_CASE("conformance: storage rejects invalid paths", "[conformance][
   }
   CHECK(list_ok(storage, "") == std::vector<std::string>{"a/b"});
 }
+
+TEMPLATE_TEST_CASE("conformance: storage rename replaces atomically and open files keep working",
+                   "[conformance][storage]", ORRERY_CONFORMANCE_FACTORIES) {
+  TestType parts;
+  Storage& storage = parts.storage();
+  auto source = open_ok(storage, "tmp/next", OpenMode::create);
+  REQUIRE(source->write_at(0, bytes_of("new")).ok());
+  auto target = open_ok(storage, "current", OpenMode::create);
+  REQUIRE(target->write_at(0, bytes_of("old!")).ok());
+
+  REQUIRE(storage.rename("tmp/next", "current").ok());
+  CHECK(storage.exists("tmp/next").value() == false);
+  CHECK(list_ok(storage, "") == std::vector<std::string>{"current"});
+  auto reopened = open_ok(storage, "current", OpenMode::read_write);
+  CHECK(read_text(*reopened, 0, 16) == "new");
+  // A handle opened by the old name writes to the renamed file; the replaced one still reads.
+  REQUIRE(source->write_at(3, bytes_of("er")).ok());
+  CHECK(read_text(*reopened, 0, 16) == "newer");
+  CHECK(read_text(*target, 0, 16) == "old!");
+
+  // Into a directory that does not exist yet; renaming a file onto itself changes nothing.
+  REQUIRE(storage.rename("current", "archive/2026/current").ok());
+  CHECK(list_ok(storage, "") == std::vector<std::string>{"archive/2026/current"});
+  REQUIRE(storage.rename("archive/2026/current", "archive/2026/current").ok());
+  CHECK(list_ok(storage, "") == std::vector<std::string>{"archive/2026/current"});
+
+  auto missing = storage.rename("nothing", "else");
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.error().code == Errc::not_found);
+  CHECK(storage.exists("else").value() == false);
+  for (const char* bad : {"", "/abs", "../x", "a//b", "a/"}) {
+    INFO("path '" << bad << "'");
+    auto from_bad = storage.rename(bad, "x");
+    REQUIRE_FALSE(from_bad.ok());
+    CHECK(from_bad.error().code == Errc::invalid_argument);
+    auto to_bad = storage.rename("archive/2026/current", bad);
+    REQUIRE_FALSE(to_bad.ok());
+    CHECK(to_bad.error().code == Errc::invalid_argument);
+  }
+  CHECK(list_ok(storage, "") == std::vector<std::string>{"archive/2026/current"});
+}
+
+TEMPLATE_TEST_CASE("conformance: storage syncs the root and directories files were made in",
+                   "[conformance][storage]", ORRERY_CONFORMANCE_FACTORIES) {
+  TestType parts;
+  Storage& storage = parts.storage();
+  CHECK(storage.sync_directory("").ok());  // the root
+  open_ok(storage, "journal/segments/0001", OpenMode::create);
+  CHECK(storage.sync_directory("journal/segments").ok());
+  CHECK(storage.sync_directory("journal").ok());
+  REQUIRE(storage.rename("journal/segments/0001", "snapshots/0001").ok());
+  CHECK(storage.sync_directory("snapshots").ok());
+  // A directory stays after its last file goes (directories are implicit but not removed).
+  REQUIRE(storage.remove("snapshots/0001").ok());
+  CHECK(storage.sync_directory("snapshots").ok());
+
+  auto missing = storage.sync_directory("never/made");
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.error().code == Errc::not_found);
+  for (const char* bad : {"/abs", "../x", "a//b", "journal/", "."}) {
+    INFO("directory '" << bad << "'");
+    auto synced = storage.sync_directory(bad);
+    REQUIRE_FALSE(synced.ok());
+    CHECK(synced.error().code == Errc::invalid_argument);
+  }
+}

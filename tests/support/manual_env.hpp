@@ -5,11 +5,12 @@
 
 #include <deque>
 #include <map>
-#include <orrery/env/env.hpp>
-#include <orrery/fiber/fiber_host.hpp>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <orrery/env/env.hpp>
+#include <orrery/fiber/fiber_host.hpp>
 
 namespace orrery::test {
 
@@ -70,7 +71,8 @@ class FifoExecutor final : public Executor {
   bool idle() const { return ready_.empty(); }
   FiberHost& host() { return host_; }
   ~FifoExecutor() override {
-    for (Runnable* r : ready_) r->discard();
+    for (Runnable* r : ready_)
+      r->discard();
   }
 
  private:
@@ -107,6 +109,8 @@ class NullStorage final : public Storage {
   Status remove(std::string_view) override { return unsupported(); }
   Result<bool> exists(std::string_view) override { return unsupported(); }
   Result<std::vector<std::string>> list(std::string_view) override { return unsupported(); }
+  Status rename(std::string_view, std::string_view) override { return unsupported(); }
+  Status sync_directory(std::string_view) override { return unsupported(); }
 
  private:
   static Error unsupported() { return make_error(Errc::unsupported, "no storage in this test"); }

@@ -1,5 +1,5 @@
-// The production storage: openat/mkdirat/unlinkat relative to the root's descriptor, a
-// directory sync after every create and remove, and a pruned walk for list().
+// The production storage: openat/mkdirat/unlinkat/renameat relative to the root's descriptor,
+// a directory sync after every create and remove, and a pruned walk for list().
 
 #include <algorithm>
 #include <cerrno>
@@ -141,6 +141,9 @@ Status PosixStorage::create_parents(std::string_view path) {
 }
 
 Status PosixStorage::sync_directory(std::string_view directory) {
+  if (!directory.empty()) {
+    if (auto valid = validate_storage_path(directory); !valid) return valid;
+  }
   const std::string name = directory.empty() ? std::string(".") : std::string(directory);
   const int descriptor = open_at(root_descriptor_, name.c_str(), directory_flags);
   if (descriptor < 0) return make_posix_error("open directory", full_path(directory), errno);
@@ -161,6 +164,25 @@ Status PosixStorage::remove(std::string_view path) {
     return make_posix_error("remove", full_path(relative), errno);
   }
   return sync_directory(parent_of(relative));
+}
+
+Status PosixStorage::rename(std::string_view from, std::string_view to) {
+  if (auto valid = validate_storage_path(from); !valid) return valid;
+  if (auto valid = validate_storage_path(to); !valid) return valid;
+  const std::string source(from);
+  const std::string target(to);
+  struct stat status {};
+  if (::fstatat(root_descriptor_, source.c_str(), &status, AT_SYMLINK_NOFOLLOW) != 0)
+    return make_posix_error("rename", full_path(source), errno);
+  if (!S_ISREG(status.st_mode)) {
+    return make_error(Errc::invalid_argument,
+                      "rename '" + full_path(source) + "': not a regular file");
+  }
+  if (auto parents = create_parents(target); !parents) return parents;
+  if (::renameat(root_descriptor_, source.c_str(), root_descriptor_, target.c_str()) != 0) {
+    return make_posix_error("rename '" + full_path(source) + "' to", full_path(target), errno);
+  }
+  return {};
 }
 
 Result<bool> PosixStorage::exists(std::string_view path) {

@@ -8,7 +8,7 @@
 //
 // Durability: write_at() is durable after the file's sync(); creating or removing a file also
 // syncs its directory (and a directory it created, its parent), so a file that create returned
-// survives a crash, and so does a removal.
+// survives a crash, and so does a removal; a rename is durable after sync_directory().
 //
 //   auto storage = PosixStorage::open_root("/var/lib/orders");   // Result
 //   auto file = (*storage)->open("journal/0001.log", OpenMode::create);
@@ -45,6 +45,12 @@ class PosixStorage final : public Storage {
   /// hold a match.
   Result<std::vector<std::string>> list(std::string_view prefix) override;
 
+  /// renameat(2) within the root, after creating `to`'s directories. Not synced: the caller
+  /// syncs the directories involved (sync_directory) when the rename must survive a crash.
+  Status rename(std::string_view from, std::string_view to) override;
+  /// fsync(2) of the directory opened with O_DIRECTORY ("" is the root).
+  Status sync_directory(std::string_view directory) override;
+
   /// The root directory as given to open_root.
   const std::string& root() const noexcept { return root_; }
 
@@ -54,8 +60,6 @@ class PosixStorage final : public Storage {
   std::string full_path(std::string_view path) const;
   /// Creates the directories leading to `path`, syncing the parent of each one it creates.
   Status create_parents(std::string_view path);
-  /// fsync of the directory `directory` ("" is the root).
-  Status sync_directory(std::string_view directory);
   /// Opens an existing file, or creates one when `create`; sets `created` accordingly.
   Result<int> open_descriptor(const std::string& path, OpenMode mode, bool& created);
 
