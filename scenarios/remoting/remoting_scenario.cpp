@@ -151,8 +151,8 @@ ScenarioResult run_remoting_scenario(std::uint64_t seed, const ScenarioOptions& 
     return world.run_script("remoting", [&](sim::Script& s) {
       invariant = "ordering";
       s.sleep(fault_span + fault_longest + 1s);
-      // Whatever the plan left behind: heal, restart, quiet links.
-      s.heal();
+      // Whatever the plan left behind: heal (the plan's cuts too), restart, quiet links.
+      s.heal_all();
       s.world().network().set_default_link(sim::LinkConfig{});
       for (const char* name : {"a", "b", "c"})
         s.restart(name);

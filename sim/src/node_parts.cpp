@@ -56,11 +56,31 @@ TimerId SimTimers::schedule_at(Instant when, TimerTask task) {
   return TimerId{world_.schedule(at, node_, std::move(task), /*timer=*/true)};
 }
 
+namespace {
+
+/// Line breaks as "\n" and "\r", so that one write stays one line (as StderrLogSink does).
+std::string one_line(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 void SimLog::write(LogLevel level, std::string_view source, std::string_view message) {
   if (level < threshold_) return;
   const auto ns = clock_.now().time_since_epoch().count();
   world_.log(fmt::format("{}.{:09}s {} {} [{}] {}", ns / 1'000'000'000, ns % 1'000'000'000, node_,
-                         to_string(level), source, message));
+                         to_string(level), one_line(source), one_line(message)));
 }
 
 bool SimBuggify::fire(std::string_view site) {

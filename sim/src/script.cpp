@@ -73,6 +73,9 @@ void Script::isolate(std::string_view name) {
 void Script::heal() {
   world_.network().heal();
 }
+void Script::heal_all() {
+  world_.network().heal_all();
+}
 void Script::crash(std::string_view name) {
   world_.crash(node(name));
 }

@@ -42,9 +42,7 @@ class SimNetwork::Endpoint final : public Transport {
   void disconnect(const NodeAddress& peer) override {
     auto found = network_.by_address_.find(peer);
     if (found == network_.by_address_.end()) return;
-    const std::uint32_t low = std::min(node_, found->second);
-    const std::uint32_t high = std::max(node_, found->second);
-    network_.connected_[low][high] = 0;
+    network_.drop_connection(node_, found->second);
   }
 
   FrameSink* sink() const noexcept { return sink_; }
@@ -180,11 +178,21 @@ void SimNetwork::isolate(std::uint32_t node, CutOwner owner) {
   drop_connections(node, true);
 }
 
-void SimNetwork::heal(CutOwner owner) {
+void SimNetwork::clear_cuts(CutOwner owner) {
   for (std::uint32_t from = 0; from < links_.size(); ++from) {
     for (std::uint32_t to = 0; to < links_.size(); ++to)
       set_cut(from, to, owner, false);
   }
+}
+
+void SimNetwork::heal(CutOwner owner) {
+  clear_cuts(owner);
+  world_.record({.kind = TraceKind::heal});
+}
+
+void SimNetwork::heal_all() {
+  clear_cuts(CutOwner::manual);
+  clear_cuts(CutOwner::fault_plan);
   world_.record({.kind = TraceKind::heal});
 }
 
@@ -224,27 +232,31 @@ void SimNetwork::node_up(std::uint32_t node) {
 
 void SimNetwork::drop_connections(std::uint32_t node, bool only_cut) {
   for (std::uint32_t other = 0; other < connected_.size(); ++other) {
-    const std::uint32_t low = std::min(node, other);
-    const std::uint32_t high = std::max(node, other);
-    if (!connected_[low][high]) continue;
     if (only_cut && !cut(node, other) && !cut(other, node)) continue;
-    connected_[low][high] = 0;
-    // Each live side learns of the loss after a latency (a reset, a keepalive timeout).
-    for (const auto [side, peer] : {std::pair{node, other}, std::pair{other, node}}) {
-      Endpoint& endpoint = *endpoints_[side];
-      if (!endpoint.up_) continue;
-      const std::uint32_t incarnation = endpoint.incarnation_;
-      const NodeAddress peer_address = endpoints_[peer]->local_address();
-      const LinkConfig& config = link(peer, side);
-      const Instant at = world_.now() + uniform_duration(endpoint.random(), config.latency_min,
-                                                         config.latency_max);
-      world_.schedule(at, side, [this, side, peer, incarnation, peer_address] {
-        Endpoint& target = *endpoints_[side];
-        if (!target.up_ || target.incarnation_ != incarnation || target.sink() == nullptr) return;
-        world_.record({.kind = TraceKind::link_down, .node = side, .peer = peer});
-        target.sink()->on_link_down(peer_address);
-      });
-    }
+    drop_connection(node, other);
+  }
+}
+
+void SimNetwork::drop_connection(std::uint32_t node, std::uint32_t other) {
+  const std::uint32_t low = std::min(node, other);
+  const std::uint32_t high = std::max(node, other);
+  if (!connected_[low][high]) return;
+  connected_[low][high] = 0;
+  // Each live side learns of the loss after a latency (a reset, a keepalive timeout).
+  for (const auto& [side, peer] : {std::pair{node, other}, std::pair{other, node}}) {
+    Endpoint& endpoint = *endpoints_[side];
+    if (!endpoint.up_) continue;
+    const std::uint32_t incarnation = endpoint.incarnation_;
+    const NodeAddress peer_address = endpoints_[peer]->local_address();
+    const LinkConfig& config = link(peer, side);
+    const Instant at =
+        world_.now() + uniform_duration(endpoint.random(), config.latency_min, config.latency_max);
+    world_.schedule(at, side, [this, side, peer, incarnation, peer_address] {
+      Endpoint& target = *endpoints_[side];
+      if (!target.up_ || target.incarnation_ != incarnation || target.sink() == nullptr) return;
+      world_.record({.kind = TraceKind::link_down, .node = side, .peer = peer});
+      target.sink()->on_link_down(peer_address);
+    });
   }
 }
 
@@ -253,14 +265,20 @@ void SimNetwork::open_connection(std::uint32_t from, std::uint32_t to) {
   const std::uint32_t high = std::max(from, to);
   if (connected_[low][high]) return;
   connected_[low][high] = 1;
-  // The dialer learns at once (after this send returns), the other side with the first bytes.
-  Endpoint& dialer = *endpoints_[from];
-  const std::uint32_t incarnation = dialer.incarnation_;
-  const NodeAddress peer_address = endpoints_[to]->local_address();
-  world_.schedule(world_.node_time(from), from, [this, from, to, incarnation, peer_address] {
-    Endpoint& target = *endpoints_[from];
+  // The dialer learns at once (after this send returns), the other side when the connection
+  // reaches it: no later than the first frame, which takes at least the link's least latency.
+  const Instant sent = world_.node_time(from);
+  announce_link_up(from, to, sent);
+  announce_link_up(to, from, sent + link(from, to).latency_min);
+}
+
+void SimNetwork::announce_link_up(std::uint32_t side, std::uint32_t peer, Instant at) {
+  const std::uint32_t incarnation = endpoints_[side]->incarnation_;
+  const NodeAddress peer_address = endpoints_[peer]->local_address();
+  world_.schedule(at, side, [this, side, peer, incarnation, peer_address] {
+    Endpoint& target = *endpoints_[side];
     if (!target.up_ || target.incarnation_ != incarnation || target.sink() == nullptr) return;
-    world_.record({.kind = TraceKind::link_up, .node = from, .peer = to});
+    world_.record({.kind = TraceKind::link_up, .node = side, .peer = peer});
     target.sink()->on_link_up(peer_address);
   });
 }

@@ -26,4 +26,5 @@
 #include "production_factories.hpp"
 #include "sim_factories.hpp"
 
-#define ORRERY_CONFORMANCE_FACTORIES ::orrery::conformance::ProductionParts, ::orrery::conformance::SimParts
+#define ORRERY_CONFORMANCE_FACTORIES \
+  ::orrery::conformance::ProductionParts, ::orrery::conformance::SimParts

@@ -156,6 +156,14 @@ TEST_CASE("a plan's partition ending keeps the cuts made by hand, and heal() kee
   REQUIRE(world.network().cut(0, 2));
   world.network().heal();
   REQUIRE_FALSE(world.network().partitioned());
+  // heal_all() ends the cuts of both, a plan's partition that would stay forever too.
+  REQUIRE(apply(world, {{{.kind = K::partition, .groups = {{"a"}, {"b", "c"}}}}}).ok());
+  world.network().isolate(2);
+  world.run_for(1s);
+  world.network().heal();
+  REQUIRE(world.network().partitioned());
+  world.network().heal_all();
+  REQUIRE_FALSE(world.network().partitioned());
 }
 
 }  // namespace

@@ -76,6 +76,8 @@ class Script {
   /// Restores the links cut by hand (by scripts, or by tests through world.network()); the cuts
   /// of an applied fault plan stay until the plan's own actions end them.
   void heal();
+  /// Restores every cut link, those of fault plans too (the end of a scenario's fault phase).
+  void heal_all();
   void crash(std::string_view node);
   void restart(std::string_view node);
   void pause(std::string_view node, Duration duration);

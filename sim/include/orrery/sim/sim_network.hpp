@@ -53,6 +53,8 @@ class SimNetwork {
   void isolate(std::uint32_t node, CutOwner owner = CutOwner::manual);
   /// Restores the links `owner` cut; cuts of the other owner stay.
   void heal(CutOwner owner = CutOwner::manual);
+  /// Restores every cut link, whoever made it (a scenario's end: whatever a plan left behind).
+  void heal_all();
   /// Whether from → to is cut (by any owner).
   bool cut(std::uint32_t from, std::uint32_t to) const noexcept;
   /// Whether `owner` cuts from → to.
@@ -94,8 +96,12 @@ class SimNetwork {
   void schedule_arrival(std::uint32_t from, std::uint32_t to, Instant at, Frame frame,
                         std::uint64_t frame_hash);
   void open_connection(std::uint32_t from, std::uint32_t to);
+  void announce_link_up(std::uint32_t side, std::uint32_t peer, Instant at);
   void drop_connections(std::uint32_t node, bool only_cut);
+  /// Closes the connection between the two (if open); each live side hears link down.
+  void drop_connection(std::uint32_t node, std::uint32_t other);
   void set_cut(std::uint32_t from, std::uint32_t to, CutOwner owner, bool cut);
+  void clear_cuts(CutOwner owner);
 
   World& world_;
   LinkConfig defaults_;
