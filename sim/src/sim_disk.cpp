@@ -18,10 +18,15 @@ namespace orrery::sim {
 class SimDisk::SimFile final : public File {
  public:
   SimFile(SimDisk& disk, std::uint64_t number, std::string path)
-      : disk_(disk), number_(number), path_(std::move(path)), generation_(disk.generation_) {
+      : disk_(disk),
+        disk_alive_(disk.alive_),
+        number_(number),
+        path_(std::move(path)),
+        generation_(disk.generation_) {
     ++disk_.inode(number_)->open_files;
   }
   ~SimFile() override {
+    if (disk_alive_.expired()) return;
     if (generation_ != disk_.generation_) return;  // the crash forgot every open file
     --disk_.inode(number_)->open_files;
     disk_.collect(number_);
@@ -89,6 +94,8 @@ class SimDisk::SimFile final : public File {
 
  private:
   Result<Inode*> live() {
+    if (disk_alive_.expired())
+      return make_error(Errc::closed, fmt::format("'{}' outlived its node's disk", path_));
     if (generation_ != disk_.generation_) {
       return make_error(Errc::closed,
                         fmt::format("'{}' was opened before the node crashed", path_));
@@ -97,6 +104,7 @@ class SimDisk::SimFile final : public File {
   }
 
   SimDisk& disk_;
+  std::weak_ptr<const bool> disk_alive_;
   std::uint64_t number_;
   std::string path_;  // the name it was opened by, for messages
   std::uint64_t generation_;

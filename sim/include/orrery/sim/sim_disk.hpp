@@ -117,6 +117,9 @@ class SimDisk final : public Storage {
   std::uint64_t next_inode_ = 1;
   std::uint64_t generation_ = 0;  // bumped by every crash
   Stats stats_;
+  // Expires with the disk, so that a file that outlives it refuses service instead of reaching
+  // into freed memory.
+  std::shared_ptr<const bool> alive_ = std::make_shared<const bool>(true);
 };
 
 }  // namespace orrery::sim
