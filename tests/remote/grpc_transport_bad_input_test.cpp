@@ -18,7 +18,7 @@ using orrery::SendStatus;
 using orrery::test::eventually;
 using orrery::test::RawLinkClient;
 
-TEST_CASE("grpc transport: bad inbound streams are dropped and counted; good peers go on",
+TEST_CASE("grpc transport: bad inbound streams are dropped and counted, good peers go on",
           "[remote][grpc]") {
   ORRERY_GRPC_REPRODUCE();
   orrery::test::LinesLog log;

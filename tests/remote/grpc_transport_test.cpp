@@ -177,7 +177,7 @@ TEST_CASE("grpc transport: reconnect delays double from min to max with bounded 
   CHECK((middle > 20ms && middle < 24ms));
 }
 
-TEST_CASE("grpc transport: port 0 picks a free port; a port in use is an error", "[remote][grpc]") {
+TEST_CASE("grpc transport: port 0 picks a free port, a port in use is an error", "[remote][grpc]") {
   ORRERY_GRPC_REPRODUCE();
   LinesLog log;
   auto a = make_transport(plaintext_config("a", log));
@@ -236,7 +236,7 @@ TEST_CASE("grpc transport: frames flow both ways in order, coalesced into batche
   CHECK(a->stats().too_large_drops == 1);
 }
 
-TEST_CASE("grpc transport: a full peer buffer answers overflow; a shut transport closed",
+TEST_CASE("grpc transport: a full peer buffer answers overflow, a shut transport closed",
           "[remote][grpc]") {
   ORRERY_GRPC_REPRODUCE();
   LinesLog log;
@@ -348,7 +348,7 @@ TEST_CASE("grpc transport: a peer that goes away and comes back is redialled", "
   CHECK((events[0].up && !events[1].up && events[2].up));
 }
 
-TEST_CASE("grpc transport: disconnect drops the link both ways; the next send redials",
+TEST_CASE("grpc transport: disconnect drops the link both ways, the next send redials",
           "[remote][grpc]") {
   ORRERY_GRPC_REPRODUCE();
   LinesLog log;

@@ -194,7 +194,7 @@ TEST_CASE("a restarted peer's old incarnation is quarantined and its frames refu
   REQUIRE(a.remoting->stats().refused_quarantined == 1);
 }
 
-TEST_CASE("bad input is dropped and counted; the node goes on", "[remote]") {
+TEST_CASE("bad input is dropped and counted, the node goes on", "[remote]") {
   test::MemoryNetwork network;
   TestNode a(network, a_address);
   TestNode b(network, b_address);

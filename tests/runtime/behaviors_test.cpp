@@ -130,7 +130,7 @@ TEMPLATE_TEST_CASE("class-based behaviors keep per-actor state", "[behavior]", O
   REQUIRE(std::count(all.begin(), all.end(), -10) == 1);
 }
 
-TEMPLATE_TEST_CASE("stopped(callback) runs after PostStop; receive_message handlers", "[behavior]",
+TEMPLATE_TEST_CASE("stopped(callback) runs after PostStop, receive_message handlers", "[behavior]",
                    ORRERY_HARNESSES) {
   TestType h;
   auto system = ActorSystem::create(h.env());

@@ -156,7 +156,7 @@ TEMPLATE_TEST_CASE("death watch: Terminated, watch_with, unwatch, watching the d
   h.shutdown(system);
 }
 
-TEMPLATE_TEST_CASE("an unhandled Terminated is a death pact; a failed child gives ChildFailed",
+TEMPLATE_TEST_CASE("an unhandled Terminated is a death pact, a failed child gives ChildFailed",
                    "[watch]", ORRERY_HARNESSES) {
   TestType h;
   auto system = ActorSystem::create(h.env());

@@ -31,7 +31,7 @@ Behavior<Cmd> counting(ActorRef<std::string> out) {
   });
 }
 
-TEMPLATE_TEST_CASE("restart re-runs setup and drops the state; resume keeps it", "[supervision]",
+TEMPLATE_TEST_CASE("restart re-runs setup and drops the state, resume keeps it", "[supervision]",
                    ORRERY_HARNESSES) {
   TestType h;
   auto system = ActorSystem::create(h.env());
@@ -71,7 +71,7 @@ TEMPLATE_TEST_CASE("the restart limit stops an actor that fails too often", "[su
   h.shutdown(system);
 }
 
-TEMPLATE_TEST_CASE("the default strategy stops; exception types pick the clause", "[supervision]",
+TEMPLATE_TEST_CASE("the default strategy stops, exception types pick the clause", "[supervision]",
                    ORRERY_HARNESSES) {
   TestType h;
   auto system = ActorSystem::create(h.env());
@@ -145,7 +145,7 @@ TEMPLATE_TEST_CASE("restart with backoff waits longer after each failure", "[sup
   h.shutdown(system);
 }
 
-TEMPLATE_TEST_CASE("restart stops the children first; a failure in setup is supervised too",
+TEMPLATE_TEST_CASE("restart stops the children first, a failure in setup is supervised too",
                    "[supervision]", ORRERY_HARNESSES) {
   TestType h;
   auto system = ActorSystem::create(h.env());

@@ -141,7 +141,7 @@ TEST_CASE("an asymmetric partition cuts one direction only", "[network][partitio
   REQUIRE(net.inboxes[0]->payloads() == std::vector<std::string>{"b to a"});
 }
 
-TEST_CASE("isolating a node cuts it from everyone; peers with open links are told",
+TEST_CASE("isolating a node cuts it from everyone, peers with open links are told",
           "[network][partition]") {
   Net net(5);
   net.transport(0).send(net.address(2), "hello");

@@ -29,7 +29,7 @@ std::string read_all(File& file) {
   return out;
 }
 
-TEST_CASE("a crash destroys the actor system; a restart runs on_start again as a new incarnation",
+TEST_CASE("a crash destroys the actor system, a restart runs on_start again as a new incarnation",
           "[node][crash]") {
   World world(11);
   auto counted = std::make_shared<int>(0);
@@ -83,7 +83,7 @@ TEST_CASE("a crash cancels an actor's await and drops its timers without running
   REQUIRE(*fired == 0);
 }
 
-TEST_CASE("the disk keeps synced writes across a crash; unsynced ones are applied, lost or torn",
+TEST_CASE("the disk keeps synced writes across a crash, unsynced ones are applied, lost or torn",
           "[node][disk]") {
   int saw_loss = 0;
   int saw_survival = 0;
@@ -223,7 +223,7 @@ TEST_CASE("storage paths are checked, open modes hold, list is sorted by prefix"
   REQUIRE(disk.remove("x/1").error().code == Errc::not_found);
 }
 
-TEST_CASE("a paused node runs nothing until the pause ends; what arrived meanwhile waits",
+TEST_CASE("a paused node runs nothing until the pause ends, what arrived meanwhile waits",
           "[node][pause]") {
   World world(15);
   auto seen = std::make_shared<std::vector<Instant>>();
@@ -244,7 +244,7 @@ TEST_CASE("a paused node runs nothing until the pause ends; what arrived meanwhi
   REQUIRE((*seen)[1] >= paused_at + 3s);
 }
 
-TEST_CASE("clock jumps move the wall clock only; drift scales the node's time and its timers",
+TEST_CASE("clock jumps move the wall clock only, drift scales the node's time and its timers",
           "[node][clock]") {
   World world(16);
   Node& a = world.add_node("a", {.clock = ClockConfig{.offset = 1h}, .remoting = false});

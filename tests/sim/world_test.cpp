@@ -46,7 +46,7 @@ TEST_CASE("virtual time jumps to the next event", "[world]") {
   REQUIRE(world.now() - start == 1h);
 }
 
-TEST_CASE("timers fire in time order, ties in scheduling order; cancel drops the task", "[world]") {
+TEST_CASE("timers fire in time order, ties in scheduling order, cancel drops the task", "[world]") {
   World world(3);
   Node& a = world.add_node("a", {.remoting = false});
   std::vector<int> order;
@@ -76,7 +76,7 @@ TEST_CASE("the seed picks the order among ready actors, and the same seed the sa
   REQUIRE(some_differ);
 }
 
-TEST_CASE("the same seed gives the same trace hash; another seed another", "[world][determinism]") {
+TEST_CASE("the same seed gives the same trace hash, another seed another", "[world][determinism]") {
   const auto hash_of = [](std::uint64_t seed) {
     World world(seed);
     world.add_node("a", {.remoting = false, .on_start = [](Node& node) {
