@@ -65,6 +65,8 @@ bool calls_library_function(std::string_view code, std::size_t at, std::size_t o
   if (before == '>' && end >= 2 && code[end - 2] == '-') return false;  // ->name
   if (before == ':' && end >= 2 && code[end - 2] == ':') {
     const std::size_t qualifier_end = skip_spaces_back(code, end - 2);
+    // Codec<T>::write: a class template's member.
+    if (qualifier_end > 0 && code[qualifier_end - 1] == '>') return false;
     const std::string_view qualifier = word_before(code, qualifier_end);
     if (qualifier.empty()) return true;  // ::name
     return std_qualified_too && qualifier == "std";
@@ -77,7 +79,9 @@ bool calls_library_function(std::string_view code, std::size_t at, std::size_t o
 bool is_qualified_call(std::string_view code, std::size_t at) {
   const std::size_t end = skip_spaces_back(code, at);
   if (end < 2 || code[end - 1] != ':' || code[end - 2] != ':') return false;
-  const std::string_view qualifier = word_before(code, skip_spaces_back(code, end - 2));
+  const std::size_t qualifier_end = skip_spaces_back(code, end - 2);
+  if (qualifier_end > 0 && code[qualifier_end - 1] == '>') return false;  // Codec<T>::name
+  const std::string_view qualifier = word_before(code, qualifier_end);
   return qualifier.empty() || qualifier == "std";
 }
 

@@ -221,6 +221,8 @@ class GlobalsScan {
     const bool function_or_call =
         prefix_length < statement.size() && statement[prefix_length] == '(';
     if (function_or_call || contains(words, "const") || contains(words, "constexpr")) return;
+    // A type alias declares no variable, whatever precedes it (`__extension__ using X = ...`).
+    if (contains(words, "using") || contains(words, "typedef")) return;
     judge(words, declared_at);
   }
 

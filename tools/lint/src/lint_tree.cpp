@@ -11,6 +11,7 @@
 #include "globals_rule.hpp"
 #include "layering_rule.hpp"
 #include "seam_rules.hpp"
+#include "unordered_rule.hpp"
 
 namespace orrery::lint {
 namespace {
@@ -19,6 +20,10 @@ constexpr std::array seam_folders{"runtime/", "cluster/", "persistence/", "testk
 constexpr std::array seam_exempt{"runtime/env/src/production/", "runtime/env/src/grpc/",
                                  "runtime/env/include/orrery/env/production/"};
 constexpr std::array layered_folders{"runtime/", "cluster/", "persistence/", "sim/"};
+// The determinism rules (the clock and random families, unordered iteration) hold in the
+// libraries and in sim/, production code included: hash order leaks from a thread pool too.
+constexpr std::array determinism_folders{"runtime/", "cluster/", "persistence/", "testkit/",
+                                         "sim/"};
 constexpr std::array source_extensions{".hpp", ".h", ".hh", ".cpp", ".cc", ".cxx", ".ipp", ".inl"};
 
 template <std::size_t N>
@@ -47,9 +52,12 @@ std::vector<Violation> lint_with(const SeamChecker& seam, const std::string& pat
   const LintedFile file{path, split_source(text)};
   std::vector<Violation> found;
   if (seam_rules_hold(path)) {
-    seam.check(file, found);
+    seam.check(file, SeamFamilies::all, found);
     check_globals(file, found);
+  } else if (path.starts_with("sim/")) {
+    seam.check(file, SeamFamilies::determinism, found);
   }
+  if (under_any(path, determinism_folders)) check_unordered_iteration(file, found);
   if (under_any(path, layered_folders)) check_layering(file, found);
   apply_escapes(file, found);
   return found;

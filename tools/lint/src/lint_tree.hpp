@@ -3,6 +3,8 @@
 //  - Seam rules and mutable globals: runtime/, cluster/, persistence/, testkit/, except the
 //    production implementations of the seam (runtime/env/src/production, runtime/env/src/grpc,
 //    runtime/env/include/orrery/env/production), which are where the OS is used.
+//  - The determinism families (clock, random) also in sim/, which implements the seam over
+//    virtual time and the world's seed; unordered iteration in all of the above and sim/.
 //  - Layering: runtime/, cluster/, persistence/, sim/.
 // tools/, tests/ and scenarios/ may use the OS and include anything.
 

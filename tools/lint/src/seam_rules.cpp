@@ -22,6 +22,11 @@ constexpr std::string_view use_random =
 constexpr std::string_view use_transport =
     "the node's network is env.transport (orrery/env/transport.hpp)";
 constexpr std::string_view use_storage = "use env.storage (orrery/env/storage.hpp)";
+constexpr std::string_view use_actors =
+    "a node is one process-free ActorSystem; work runs as actors on env.executor";
+constexpr std::string_view use_config =
+    "pass it in through the ActorSystem's or the World's config (the environment differs from "
+    "node to node and from run to run)";
 
 /// A pattern whose first group names the offender, matched against the code or the strings.
 struct PatternBan {
@@ -69,6 +74,7 @@ enum class Arguments {
   any,              // the name is unmistakable
   integer_literal,  // sleep(1)
   null_or_address,  // time(nullptr), time(&now)
+  descriptor,       // write(fd, data, size): a name or a number first, not write(Level::x, ...)
 };
 
 /// A C library function, banned when called by its plain (or ::, or std::) name with its own
@@ -90,6 +96,7 @@ constexpr std::array call_bans{
     CallBan{"clock", "clock_gettime", "reads the machine's clock", use_clock, false, 2, 2},
     CallBan{"clock", "gettimeofday", "reads the machine's clock", use_clock, false, 2, 2},
     CallBan{"clock", "timespec_get", "reads the machine's clock", use_clock, true, 2, 2},
+    CallBan{"clock", "clock", "reads the process's CPU clock", use_clock, true, 0, 0},
     CallBan{"sleep", "sleep", "blocks the thread", use_timers, false, 1, 1,
             Arguments::integer_literal},
     CallBan{"sleep", "usleep", "blocks the thread", use_timers, false, 1, 1},
@@ -110,7 +117,39 @@ constexpr std::array call_bans{
     CallBan{"file", "open", "opens a file", use_storage, false, 2, 3},
     CallBan{"file", "openat", "opens a file", use_storage, false, 3, 4},
     CallBan{"file", "creat", "creates a file", use_storage, false, 2, 2},
+    // Raw descriptors: whatever the descriptor is (a file, a socket, a pipe), it is the OS's.
+    CallBan{"file", "read", "reads a raw descriptor", use_storage, false, 3, 3,
+            Arguments::descriptor},
+    CallBan{"file", "write", "writes a raw descriptor", use_storage, false, 3, 3,
+            Arguments::descriptor},
+    CallBan{"file", "pread", "reads a raw descriptor", use_storage, false, 4, 4,
+            Arguments::descriptor},
+    CallBan{"file", "pwrite", "writes a raw descriptor", use_storage, false, 4, 4,
+            Arguments::descriptor},
+    CallBan{"file", "mmap", "maps a descriptor into memory", use_storage, false, 6, 6},
+    CallBan{"process", "fork", "starts a process", use_actors, false, 0, 0},
+    CallBan{"process", "vfork", "starts a process", use_actors, false, 0, 0},
+    CallBan{"process", "execv", "replaces the process", use_actors, false, 2, 2},
+    CallBan{"process", "execvp", "replaces the process", use_actors, false, 2, 2},
+    CallBan{"process", "execve", "replaces the process", use_actors, false, 3, 3},
+    CallBan{"process", "execvpe", "replaces the process", use_actors, false, 3, 3},
+    CallBan{"process", "execl", "replaces the process", use_actors, false, 2, 64},
+    CallBan{"process", "execlp", "replaces the process", use_actors, false, 2, 64},
+    CallBan{"process", "execle", "replaces the process", use_actors, false, 3, 64},
+    CallBan{"process", "fexecve", "replaces the process", use_actors, false, 3, 3},
+    CallBan{"environment", "getenv", "reads the process environment", use_config, true, 1, 1},
+    CallBan{"environment", "secure_getenv", "reads the process environment", use_config, false, 1,
+            1},
+    CallBan{"environment", "setenv", "changes the process environment", use_config, false, 3, 3},
+    CallBan{"environment", "putenv", "changes the process environment", use_config, false, 1, 1},
+    CallBan{"environment", "unsetenv", "changes the process environment", use_config, false, 1, 1},
 };
+
+// The families that hold in sim/ too: it implements the seam over virtual time and the world's
+// seed, so a real clock or OS randomness there would break replay as surely as in the runtime.
+bool in_family(SeamFamilies families, std::string_view rule) {
+  return families == SeamFamilies::all || rule == "clock" || rule == "random";
+}
 
 bool is_integer_literal(std::string_view text) {
   const std::size_t digits = text.find_first_not_of("0123456789'");
@@ -128,6 +167,8 @@ bool library_shaped(const CallBan& ban, const std::vector<std::string_view>& arg
       return true;
     case Arguments::integer_literal:
       return is_integer_literal(arguments[0]);
+    case Arguments::descriptor:
+      return !arguments[0].empty() && arguments[0].find_first_of(":(\"<") == std::string_view::npos;
     case Arguments::null_or_address:
       return arguments[0] == "nullptr" || arguments[0] == "NULL" || arguments[0] == "0" ||
              arguments[0].starts_with("&");
@@ -205,11 +246,14 @@ SeamChecker::SeamChecker() : compiled_(std::make_unique<Compiled>()) {
 
 SeamChecker::~SeamChecker() = default;
 
-void SeamChecker::check(const LintedFile& file, std::vector<Violation>& out) const {
+void SeamChecker::check(const LintedFile& file, SeamFamilies families,
+                        std::vector<Violation>& out) const {
   for (std::size_t i = 0; i < pattern_bans.size(); ++i) {
+    if (!in_family(families, pattern_bans[i].rule)) continue;
     check_pattern(file, pattern_bans[i], compiled_->patterns[i], out);
   }
   for (std::size_t i = 0; i < call_bans.size(); ++i) {
+    if (!in_family(families, call_bans[i].rule)) continue;
     check_call(file, call_bans[i], compiled_->calls[i], out);
   }
 }

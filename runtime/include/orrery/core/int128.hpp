@@ -4,7 +4,7 @@
 
 namespace orrery {
 
-__extension__ using int128 = __int128;  // orrery-lint: allow(global) a type alias, not a variable
-__extension__ using uint128 = unsigned __int128;  // orrery-lint: allow(global) a type alias, not a variable
+__extension__ using int128 = __int128;
+__extension__ using uint128 = unsigned __int128;
 
 }  // namespace orrery
