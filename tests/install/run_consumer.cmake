@@ -23,6 +23,26 @@ function(run step)
 endfunction()
 
 run("install" ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix} --component development)
+
+# The production runtime has no BUGGIFY site: none of the site names the simulator's variant holds
+# (which must hold them, or this check could see nothing) is in the installed orrery::runtime.
+file(GLOB production_runtime ${prefix}/lib*/liborrery_runtime.a)
+file(GLOB buggify_runtime ${prefix}/lib*/liborrery_runtime_buggify.a)
+if(NOT production_runtime OR NOT buggify_runtime)
+  message(FATAL_ERROR "install.consumer: liborrery_runtime.a or liborrery_runtime_buggify.a "
+                      "missing from ${prefix}")
+endif()
+set(site_names "actor\\.turn\\.short|remote\\.heartbeat\\.skip|remote\\.handshake\\.repeat")
+file(STRINGS ${buggify_runtime} sites_in_buggify REGEX "${site_names}")
+file(STRINGS ${production_runtime} sites_in_production REGEX "${site_names}")
+if(NOT sites_in_buggify)
+  message(FATAL_ERROR "install.consumer: no BUGGIFY site names in ${buggify_runtime}")
+endif()
+if(sites_in_production)
+  message(FATAL_ERROR "install.consumer: BUGGIFY sites in ${production_runtime}: "
+                      "${sites_in_production}")
+endif()
+message(STATUS "install.consumer: no BUGGIFY site in the production runtime: ok")
 run("configure" ${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/install/consumer -B ${consumer_build}
     -G ${GENERATOR} -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH=${prefix}
     # Only the installed copy may be found, never the build tree's package registry.

@@ -1,11 +1,13 @@
 // A user's first program against the installed Orrery: one actor on the production Env (the
-// thread pool, real time), asked once. Exits 0 when the reply is right.
+// thread pool, real time), asked once. Exits 0 when the reply is right and the library it links
+// is the production one, without BUGGIFY sites.
 
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 
 #include <orrery/actor.hpp>
+#include <orrery/env/buggify.hpp>
 #include <orrery/env/production/production_env.hpp>
 
 namespace {
@@ -31,6 +33,9 @@ int fail(const std::string& why) {
 int main(int argc, char** argv) {
   using namespace std::chrono_literals;
   if (argc != 2) return fail("usage: orrery-consumer STORAGE_ROOT");
+  // orrery::runtime is the production library: its sites, and ours through its headers, are out.
+  static_assert(ORRERY_BUGGIFY_ENABLED == 0, "orrery::runtime compiles BUGGIFY sites in");
+  if (orrery::buggify_compiled_in()) return fail("the installed runtime has BUGGIFY sites");
   orrery::ProductionConfig config;
   config.executor.workers = 2;
   config.storage_root = argv[1];

@@ -374,7 +374,9 @@ class TypedCell final : public CellBase, public Recipient<M>, public ActorContex
   bool turn() {
     std::uint32_t budget = system().config().throughput;
     // BUGGIFY: a turn that yields after one message widens the interleavings a seed explores.
-#if ORRERY_BUGGIFY_ENABLED
+#if defined(ORRERY_BUGGIFY_SHARED_OBJECT)
+#error "typed_cell.hpp holds a BUGGIFY site: list this source among the runtime's variant sources"
+#elif ORRERY_BUGGIFY_ENABLED
     if (Buggify* buggify = system().buggify();
         buggify != nullptr && buggify->fire("actor.turn.short"))
       budget = 1;
