@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <orrery/actor.hpp>
+#include <orrery/remote/local_refs.hpp>
 #include <orrery/remote/remoting.hpp>
 #include <orrery/remote/v1/remote.pb.h>
 #include <orrery/sim/sim_network.hpp>
@@ -237,6 +238,30 @@ TEST_CASE("sim remoting: a buffer full of messages for a pending handshake is bo
   REQUIRE(stats(t, "a").pending_overflow == 7);
   t.advance(10s);
   REQUIRE(stats(t, "a").pending_expired == 3);
+}
+
+TEST_CASE(
+    "sim remoting: reply slots written to the wire and never answered are bounded, the oldest "
+    "forgotten and counted",
+    "[remote][sim]") {
+  MultiNodeTest t(test_seeds(1).front());
+  sim::NodeConfig a = final_node(false);
+  a.remote.exported_refs_max = 5;
+  t.add_node("a", a);
+  t.add_node("c", final_node(true));
+  t.world().crash(t.node("c"));  // never answers: every ask's reply slot stays exported
+  auto echo = t.remote_ref<Question>("a", "c", "/user/echo");
+  std::vector<Future<Answer>> asks;
+  for (std::uint64_t n = 1; n <= 12; ++n) {
+    asks.push_back(ask<Answer>(
+        echo,
+        [n](ActorRef<Answer> reply_to) {
+          return Question{n, reply_to};
+        },
+        60s));
+  }
+  REQUIRE(t.node("a").system().exported_refs().size() == 5);
+  REQUIRE(stats(t, "a").exported_refs_evicted == 7);
 }
 
 /// A frame as a peer would send it.

@@ -49,6 +49,7 @@ RemotingPtr Remoting::start(ActorSystem& system, Transport& transport, RemoteCon
   ORRERY_ASSERT(
       config.heartbeat_interval.count() > 0 && config.unreachable_after > config.heartbeat_interval,
       "unreachable_after must be longer than the heartbeat interval");
+  system.exported_refs().set_limit(config.exported_refs_max);
   auto* remoting = new Remoting(system, transport, config);
   remoting->add_ref();
   transport.attach(*remoting);
@@ -111,18 +112,29 @@ RemoteStats Remoting::stats() const {
   auto get = [](const std::atomic<std::uint64_t>& v) {
     return v.load(std::memory_order_relaxed);
   };
-  return RemoteStats{get(c.frames_sent),          get(c.frames_received),
-                     get(c.messages_sent),        get(c.messages_delivered),
-                     get(c.malformed_frames),     get(c.unknown_manifests),
-                     get(c.undeliverable),        get(c.refused_wrong_system),
-                     get(c.refused_quarantined),  get(c.refused_stale),
-                     get(c.duplicates_dropped),   get(c.send_failures),
-                     get(c.handshakes),           get(c.quarantines),
-                     get(c.unreachable),          get(c.handshake_attempts),
-                     get(c.handshake_timeouts),   get(c.pending_expired),
-                     get(c.pending_overflow),     get(c.quarantine_notices_sent),
-                     get(c.quarantined_by_peer),  get(c.peers_removed),
-                     get(c.exported_refs_evicted)};
+  return RemoteStats{get(c.frames_sent),
+                     get(c.frames_received),
+                     get(c.messages_sent),
+                     get(c.messages_delivered),
+                     get(c.malformed_frames),
+                     get(c.unknown_manifests),
+                     get(c.undeliverable),
+                     get(c.refused_wrong_system),
+                     get(c.refused_quarantined),
+                     get(c.refused_stale),
+                     get(c.duplicates_dropped),
+                     get(c.send_failures),
+                     get(c.handshakes),
+                     get(c.quarantines),
+                     get(c.unreachable),
+                     get(c.handshake_attempts),
+                     get(c.handshake_timeouts),
+                     get(c.pending_expired),
+                     get(c.pending_overflow),
+                     get(c.quarantine_notices_sent),
+                     get(c.quarantined_by_peer),
+                     get(c.peers_removed),
+                     system_.exported_refs().evicted()};
 }
 
 std::uint64_t Remoting::peer_uid(const NodeAddress& peer) const {

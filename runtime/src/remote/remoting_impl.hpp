@@ -110,7 +110,6 @@ struct RemoteCounters {
   std::atomic<std::uint64_t> quarantine_notices_sent{0};
   std::atomic<std::uint64_t> quarantined_by_peer{0};
   std::atomic<std::uint64_t> peers_removed{0};
-  std::atomic<std::uint64_t> exported_refs_evicted{0};
 };
 
 struct Remoting::Impl {
