@@ -111,6 +111,9 @@ void Remoting::Impl::handle_body(Peer& peer, const proto::RemoteFrame& frame,
   peer.last_heard = self.system_.env().clock.now();
   peer.last_active = peer.last_heard;
   peer.heard = true;
+  // Messages buffered while the peer was unknown go first, before anything sent from now on
+  // (which goes straight out): whatever frame made its incarnation known, order holds.
+  if (!peer.pending.empty()) flush_pending(peer);
   switch (frame.body_case()) {
     case proto::RemoteFrame::kHandshake: {
       counters.handshakes.fetch_add(1, std::memory_order_relaxed);
