@@ -35,11 +35,8 @@ test-asan: deps
 test-tsan: deps
 	@cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DORRERY_SANITIZE=thread \
 	  -DORRERY_BUILD_TOOLS=OFF >/dev/null
-	@cmake --build build-tsan -j $(JOBS) --target orrery-tests-runtime orrery-tests-remote
+	@cmake --build build-tsan -j $(JOBS) --target orrery-tests-runtime
 	@cd build-tsan && ctest --output-on-failure -j $(JOBS) --timeout 900 -L runtime
-	@# Remoting's threaded paths: delivery from gRPC threads, re-entrant sends from an ask's
-	@# continuation, the quarantine of a cut peer.
-	@cd build-tsan && ctest --output-on-failure -j $(JOBS) --timeout 900 -L remote -R 'grpc transport: (remoting|an ask|after a watch)'
 
 ci: test test-asan test-tsan
 
