@@ -1,6 +1,7 @@
 // Resolving and writing refs on this node.
 
 #include <fmt/format.h>
+
 #include <orrery/actor/actor_system.hpp>
 #include <orrery/actor/detail/cell.hpp>
 #include <orrery/remote/local_refs.hpp>
@@ -8,12 +9,40 @@
 namespace orrery {
 
 void ExportedRefs::add(RecipientBase& recipient) {
+  std::vector<IntrusivePtr<RecipientBase>> dropped;  // released after the lock
   std::lock_guard guard(mutex_);
   if (++added_since_prune_ >= prune_every) {
     added_since_prune_ = 0;
-    std::erase_if(by_path_, [](const auto& entry) { return entry.second->terminated(); });
+    prune_terminated();
   }
-  by_path_.insert_or_assign(recipient.path(), IntrusivePtr<RecipientBase>(&recipient));
+  const auto [it, inserted] =
+      by_path_.insert_or_assign(recipient.path(), IntrusivePtr<RecipientBase>(&recipient));
+  if (inserted) order_.push_back(it->first);
+  // A reply slot or adapter that is never answered would otherwise stay until its target
+  // stops: the bound forgets the oldest first.
+  while (by_path_.size() > limit_ && !order_.empty()) {
+    auto oldest = by_path_.find(order_.front());
+    order_.pop_front();
+    if (oldest == by_path_.end()) continue;  // pruned already
+    dropped.push_back(std::move(oldest->second));
+    by_path_.erase(oldest);
+    ++evicted_;
+  }
+}
+
+void ExportedRefs::prune_terminated() {
+  std::erase_if(by_path_, [](const auto& entry) { return entry.second->terminated(); });
+  std::erase_if(order_, [this](const std::string& path) { return by_path_.count(path) == 0; });
+}
+
+void ExportedRefs::set_limit(std::size_t max) {
+  std::lock_guard guard(mutex_);
+  limit_ = std::max<std::size_t>(max, 1);
+}
+
+std::uint64_t ExportedRefs::evicted() const {
+  std::lock_guard guard(mutex_);
+  return evicted_;
 }
 
 IntrusivePtr<RecipientBase> ExportedRefs::find(std::string_view path) {
@@ -31,6 +60,7 @@ void ExportedRefs::clear() {
   std::map<std::string, IntrusivePtr<RecipientBase>, std::less<>> dropped;
   std::lock_guard guard(mutex_);
   dropped.swap(by_path_);
+  order_.clear();
 }
 
 std::size_t ExportedRefs::size() const {
@@ -42,7 +72,8 @@ Result<IntrusivePtr<RecipientBase>> resolve_local(ActorSystem& system, std::stri
                                                   std::uint64_t uid, std::type_index message_type) {
   IntrusivePtr<RecipientBase> found = system.exported_refs().find(path);
   if (!found) {
-    if (CellBase* cell = system.resolve(path)) found = IntrusivePtr<RecipientBase>(&cell->recipient());
+    if (CellBase* cell = system.resolve(path))
+      found = IntrusivePtr<RecipientBase>(&cell->recipient());
   }
   if (!found) return make_error(Errc::not_found, fmt::format("no actor at {}", path));
   if (uid != 0 && found->uid() != uid) {
@@ -51,12 +82,14 @@ Result<IntrusivePtr<RecipientBase>> resolve_local(ActorSystem& system, std::stri
                                   found->uid(), uid));
   }
   if (!found->accepts(message_type)) {
-    return make_error(Errc::invalid_argument, fmt::format("the actor at {} does not take this message type", path));
+    return make_error(Errc::invalid_argument,
+                      fmt::format("the actor at {} does not take this message type", path));
   }
   return found;
 }
 
-std::string write_local_ref(ActorSystem& system, const NodeAddress& node, const RecipientBase& ref) {
+std::string write_local_ref(ActorSystem& system, const NodeAddress& node,
+                            const RecipientBase& ref) {
   auto& recipient = const_cast<RecipientBase&>(ref);
   if (recipient.as_cell() == nullptr || recipient.path() != recipient.as_cell()->path()) {
     system.exported_refs().add(recipient);  // not findable by walking the tree
@@ -65,7 +98,8 @@ std::string write_local_ref(ActorSystem& system, const NodeAddress& node, const 
 }
 
 LocalRefContext::LocalRefContext(ActorSystem& system)
-    : system_(system), node_{system.name(), "local", 0} {}
+    : system_(system), node_{system.name(), "local", 0} {
+}
 
 std::string LocalRefContext::write_ref(const RecipientBase& ref) {
   return write_local_ref(system_, node_, ref);

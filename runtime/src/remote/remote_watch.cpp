@@ -5,14 +5,18 @@
 // node becomes unreachable or restarts, every watch of its actors fires at once.
 
 #include <fmt/format.h>
+
 #include <orrery/remote/local_refs.hpp>
 
 #include "remoting_impl.hpp"
 
 namespace orrery {
 
-std::string Remoting::Impl::watch_key(const NodeAddress& node, std::string_view path) {
-  return node.to_string() + std::string(path);
+std::string Remoting::Impl::watch_key(const NodeAddress& node, std::string_view path,
+                                      std::uint64_t uid) {
+  // One incarnation of an actor is one watch: a watch of the old one must not be answered by
+  // the death (or life) of its successor at the same path.
+  return fmt::format("{}{}#{}", node.to_string(), path, uid);
 }
 
 void Remoting::Impl::send_system(Peer& peer, proto::SystemMessage message) {
@@ -25,7 +29,8 @@ void Remoting::Impl::send_system(Peer& peer, proto::SystemMessage message) {
   message.set_sequence(peer.system_next_out++);
   peer.system_unacked.push_back(message);
   if (peer.uid == 0) {
-    send_handshake(peer);  // sent once the peer's incarnation is known (flush_pending)
+    // Sent once the peer's incarnation is known (flush_pending); retries are the tick's.
+    if (!peer.handshake_sent) send_handshake(peer);
     return;
   }
   proto::RemoteFrame frame;
@@ -34,14 +39,15 @@ void Remoting::Impl::send_system(Peer& peer, proto::SystemMessage message) {
 }
 
 void Remoting::Impl::on_system(Peer& peer, const proto::SystemMessage& message,
-                               std::vector<std::string>& dead) {
+                               std::vector<std::pair<std::string, std::uint64_t>>& dead) {
   if (message.sequence() == peer.system_next_in) {
     ++peer.system_next_in;
     switch (message.kind_case()) {
       case proto::SystemMessage::kWatch:
       case proto::SystemMessage::kUnwatch: {
-        const proto::Watch& watch =
-            message.kind_case() == proto::SystemMessage::kWatch ? message.watch() : message.unwatch();
+        const proto::Watch& watch = message.kind_case() == proto::SystemMessage::kWatch
+                                        ? message.watch()
+                                        : message.unwatch();
         RemoteWatchCommand command;
         command.kind = message.kind_case() == proto::SystemMessage::kWatch
                            ? RemoteWatchCommand::Kind::watch
@@ -53,7 +59,7 @@ void Remoting::Impl::on_system(Peer& peer, const proto::SystemMessage& message,
         break;
       }
       case proto::SystemMessage::kDeathNotice:
-        dead.push_back(message.death_notice().watchee());
+        dead.emplace_back(message.death_notice().watchee(), message.death_notice().watchee_uid());
         break;
       case proto::SystemMessage::KIND_NOT_SET:
         bad_input(peer.address, "system message without a kind", counters.malformed_frames);
@@ -75,12 +81,11 @@ void Remoting::Impl::on_system_ack(Peer& peer, std::uint64_t up_to) {
 void Remoting::Impl::send_death_notice(const NodeAddress& node, const std::string& watchee,
                                        std::uint64_t uid) {
   if (stopped.load(std::memory_order_acquire)) return;
-  Peer& peer = peer_for(node);
-  std::lock_guard guard(peer.mutex);
+  auto [peer, guard] = locked_peer(node);
   proto::SystemMessage message;
   message.mutable_death_notice()->set_watchee(watchee);
   message.mutable_death_notice()->set_watchee_uid(uid);
-  send_system(peer, std::move(message));
+  send_system(*peer, std::move(message));
 }
 
 namespace {
@@ -110,7 +115,8 @@ void Remoting::Impl::node_gone(const NodeAddress& node) {
       }
     }
   }
-  for (const OutgoingWatch& watch : fired) notify_watchers(watch);
+  for (const OutgoingWatch& watch : fired)
+    notify_watchers(watch);
   if (remote_watcher) {
     RemoteWatchCommand command;
     command.kind = RemoteWatchCommand::Kind::node_gone;
@@ -119,20 +125,28 @@ void Remoting::Impl::node_gone(const NodeAddress& node) {
   }
 }
 
-void Remoting::Impl::watchee_terminated(const NodeAddress& node, const std::string& watchee) {
-  std::optional<OutgoingWatch> fired;
+void Remoting::Impl::watchee_terminated(const NodeAddress& node, const std::string& watchee,
+                                        std::uint64_t uid) {
+  // The incarnation `uid` died: its own watch fires, and a watch of whatever lives at the path
+  // (uid 0) too. A notice with uid 0 answers a path-only watch.
+  std::vector<OutgoingWatch> fired;
   {
     std::lock_guard guard(watches_mutex);
-    auto found = watches.find(watch_key(node, watchee));
-    if (found == watches.end()) return;
-    fired.emplace(std::move(found->second));
-    watches.erase(found);
+    for (std::uint64_t key_uid : {uid, std::uint64_t{0}}) {
+      auto found = watches.find(watch_key(node, watchee, key_uid));
+      if (found == watches.end()) continue;
+      fired.push_back(std::move(found->second));
+      watches.erase(found);
+      if (uid == 0) break;
+    }
   }
-  notify_watchers(*fired);
+  for (const OutgoingWatch& watch : fired)
+    notify_watchers(watch);
 }
 
-void Remoting::watch_remote(const RecipientBase& remote, const ActorAddress& target, CellBase& watcher) {
-  const std::string key = Impl::watch_key(target.node, target.path);
+void Remoting::watch_remote(const RecipientBase& remote, const ActorAddress& target,
+                            CellBase& watcher) {
+  const std::string key = Impl::watch_key(target.node, target.path, target.uid);
   bool first = false;
   {
     std::lock_guard guard(impl_->watches_mutex);
@@ -140,7 +154,10 @@ void Remoting::watch_remote(const RecipientBase& remote, const ActorAddress& tar
     OutgoingWatch& watch = it->second;
     if (inserted) {
       watch.node = target.node;
-      watch.remote = UntypedActorRef(IntrusivePtr<RecipientBase>(const_cast<RecipientBase*>(&remote)));
+      watch.path = target.path;
+      watch.uid = target.uid;
+      watch.remote =
+          UntypedActorRef(IntrusivePtr<RecipientBase>(const_cast<RecipientBase*>(&remote)));
       first = true;
     }
     const UntypedActorRef self = watcher.self_untyped();
@@ -148,24 +165,23 @@ void Remoting::watch_remote(const RecipientBase& remote, const ActorAddress& tar
       watch.watchers.push_back(self);
     }
   }
-  Peer& peer = impl_->peer_for(target.node);
   bool gone = false;
   {
-    std::lock_guard guard(peer.mutex);
-    gone = (peer.uid != 0 && !peer.reachable) || impl_->stopped.load(std::memory_order_acquire);
+    auto [peer, guard] = impl_->locked_peer(target.node);
+    gone = (peer->uid != 0 && !peer->reachable) || impl_->stopped.load(std::memory_order_acquire);
     if (!gone && first) {
       proto::SystemMessage message;
       message.mutable_watch()->set_watchee(target.path);
       message.mutable_watch()->set_watchee_uid(target.uid);
       message.mutable_watch()->set_watcher(watcher.path());
-      impl_->send_system(peer, std::move(message));
+      impl_->send_system(*peer, std::move(message));
     }
   }
-  if (gone) impl_->watchee_terminated(target.node, target.path);
+  if (gone) impl_->watchee_terminated(target.node, target.path, target.uid);
 }
 
 void Remoting::unwatch_remote(const ActorAddress& target, CellBase& watcher) {
-  const std::string key = Impl::watch_key(target.node, target.path);
+  const std::string key = Impl::watch_key(target.node, target.path, target.uid);
   bool last = false;
   {
     std::lock_guard guard(impl_->watches_mutex);
@@ -178,13 +194,12 @@ void Remoting::unwatch_remote(const ActorAddress& target, CellBase& watcher) {
     }
   }
   if (!last || impl_->stopped.load(std::memory_order_acquire)) return;
-  Peer& peer = impl_->peer_for(target.node);
-  std::lock_guard guard(peer.mutex);
+  auto [peer, guard] = impl_->locked_peer(target.node);
   proto::SystemMessage message;
   message.mutable_unwatch()->set_watchee(target.path);
   message.mutable_unwatch()->set_watchee_uid(target.uid);
   message.mutable_unwatch()->set_watcher(watcher.path());
-  impl_->send_system(peer, std::move(message));
+  impl_->send_system(*peer, std::move(message));
 }
 
 void Remoting::Impl::start_remote_watcher() {
@@ -197,48 +212,63 @@ void Remoting::Impl::start_remote_watcher() {
     std::map<std::string, Watched> by_path;
   };
   IntrusivePtr<Remoting> remoting(&self);
-  auto behavior = behaviors::setup<RemoteWatchCommand>([remoting](ActorContext<RemoteWatchCommand>&) {
-    auto state = std::make_shared<State>();
-    return behaviors::receive<RemoteWatchCommand>([remoting, state](ActorContext<RemoteWatchCommand>& ctx,
-                                                                    RemoteWatchCommand& command) {
-             using Kind = RemoteWatchCommand::Kind;
-             if (command.kind == Kind::node_gone) {
-               for (auto& [path, watched] : state->by_path) watched.nodes.erase(command.node);
-               return;
-             }
-             auto found = state->by_path.find(command.watchee);
-             if (command.kind == Kind::unwatch) {
-               if (found != state->by_path.end()) found->second.nodes.erase(command.node);
-               return;
-             }
-             if (found == state->by_path.end()) {
-               IntrusivePtr<RecipientBase> local = ctx.system().exported_refs().find(command.watchee);
-               if (!local) {
-                 if (CellBase* cell = ctx.system().resolve(command.watchee)) {
-                   local = IntrusivePtr<RecipientBase>(&cell->recipient());
-                 }
-               }
-               if (!local || local->terminated() ||
-                   (command.watchee_uid != 0 && local->uid() != command.watchee_uid)) {
-                 remoting->impl_->send_death_notice(command.node, command.watchee, command.watchee_uid);
-                 return;
-               }
-               Watched watched{UntypedActorRef(local), local->uid(), {}};
-               ctx.watch(watched.ref);
-               found = state->by_path.emplace(command.watchee, std::move(watched)).first;
-             }
-             found->second.nodes.insert(command.node);
-           })
-        .receive_signal([remoting, state](ActorContext<RemoteWatchCommand>&, const Terminated& terminated) {
-          const std::string path = terminated.ref.path();
-          auto found = state->by_path.find(path);
-          if (found == state->by_path.end()) return;
-          for (const NodeAddress& node : found->second.nodes) {
-            remoting->impl_->send_death_notice(node, path, found->second.uid);
-          }
-          state->by_path.erase(found);
-        });
-  });
+  auto behavior =
+      behaviors::setup<RemoteWatchCommand>([remoting](ActorContext<RemoteWatchCommand>&) {
+        auto state = std::make_shared<State>();
+        return behaviors::receive<RemoteWatchCommand>(
+                   [remoting, state](ActorContext<RemoteWatchCommand>& ctx,
+                                     RemoteWatchCommand& command) {
+                     using Kind = RemoteWatchCommand::Kind;
+                     if (command.kind == Kind::node_gone) {
+                       for (auto& [path, watched] : state->by_path)
+                         watched.nodes.erase(command.node);
+                       return;
+                     }
+                     auto found = state->by_path.find(command.watchee);
+                     if (found != state->by_path.end() && command.watchee_uid != 0 &&
+                         found->second.uid != command.watchee_uid) {
+                       // A watch of an incarnation that is not the one living there: it is gone.
+                       if (command.kind == Kind::watch) {
+                         remoting->impl_->send_death_notice(command.node, command.watchee,
+                                                            command.watchee_uid);
+                       }
+                       return;
+                     }
+                     if (command.kind == Kind::unwatch) {
+                       if (found != state->by_path.end()) found->second.nodes.erase(command.node);
+                       return;
+                     }
+                     if (found == state->by_path.end()) {
+                       IntrusivePtr<RecipientBase> local =
+                           ctx.system().exported_refs().find(command.watchee);
+                       if (!local) {
+                         if (CellBase* cell = ctx.system().resolve(command.watchee)) {
+                           local = IntrusivePtr<RecipientBase>(&cell->recipient());
+                         }
+                       }
+                       if (!local || local->terminated() ||
+                           (command.watchee_uid != 0 && local->uid() != command.watchee_uid)) {
+                         remoting->impl_->send_death_notice(command.node, command.watchee,
+                                                            command.watchee_uid);
+                         return;
+                       }
+                       Watched watched{UntypedActorRef(local), local->uid(), {}};
+                       ctx.watch(watched.ref);
+                       found = state->by_path.emplace(command.watchee, std::move(watched)).first;
+                     }
+                     found->second.nodes.insert(command.node);
+                   })
+            .receive_signal(
+                [remoting, state](ActorContext<RemoteWatchCommand>&, const Terminated& terminated) {
+                  const std::string path = terminated.ref.path();
+                  auto found = state->by_path.find(path);
+                  if (found == state->by_path.end()) return;
+                  for (const NodeAddress& node : found->second.nodes) {
+                    remoting->impl_->send_death_notice(node, path, found->second.uid);
+                  }
+                  state->by_path.erase(found);
+                });
+      });
   remote_watcher = self.system_.spawn_system_actor(behavior, "remote-watcher");
 }
 

@@ -1,7 +1,9 @@
-// Remoting's associations and frames: handshakes with incarnation ids, quarantine, sequence
-// numbers, heartbeats and reachability, inbound delivery, and refs on the wire.
+// Remoting's lifetime, peers and outbound frames: handshakes, sequence numbers, the buffer of
+// messages waiting for a handshake, and refs on the wire. (Inbound frames are inbound.cpp's;
+// heartbeats, handshake retries, quarantine and idle peers are associations.cpp's.)
 
 #include <fmt/format.h>
+
 #include <orrery/remote/local_refs.hpp>
 #include <orrery/remote/serialization.hpp>
 
@@ -29,7 +31,9 @@ RemotingPtr& RemotingPtr::operator=(RemotingPtr&& other) noexcept {
   return *this;
 }
 
-RemotingPtr::~RemotingPtr() { reset(); }
+RemotingPtr::~RemotingPtr() {
+  reset();
+}
 
 void RemotingPtr::reset() {
   Remoting* remoting = std::exchange(remoting_, nullptr);
@@ -42,8 +46,10 @@ RemotingPtr Remoting::start(ActorSystem& system, Transport& transport, RemoteCon
   const NodeAddress& address = transport.local_address();
   ORRERY_ASSERT(address.system == system.name(),
                 "the transport's address must carry the actor system's name");
-  ORRERY_ASSERT(config.heartbeat_interval.count() > 0 && config.unreachable_after > config.heartbeat_interval,
-                "unreachable_after must be longer than the heartbeat interval");
+  ORRERY_ASSERT(
+      config.heartbeat_interval.count() > 0 && config.unreachable_after > config.heartbeat_interval,
+      "unreachable_after must be longer than the heartbeat interval");
+  system.exported_refs().set_limit(config.exported_refs_max);
   auto* remoting = new Remoting(system, transport, config);
   remoting->add_ref();
   transport.attach(*remoting);
@@ -62,7 +68,9 @@ Remoting::Remoting(ActorSystem& system, Transport& transport, RemoteConfig confi
   system_.add_ref();
 }
 
-Remoting::~Remoting() { system_.release(); }
+Remoting::~Remoting() {
+  system_.release();
+}
 
 void Remoting::release() const noexcept {
   if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
@@ -82,10 +90,11 @@ void Remoting::shutdown() {
   }
   std::vector<PendingEnvelope> undelivered;
   {
-    std::lock_guard guard(impl_->peers_mutex);
+    std::lock_guard guard(impl_->peers_mutex);  // ordered by address
     for (auto& [node, peer] : impl_->peers) {
       std::lock_guard peer_guard(peer->mutex);
-      for (auto& pending : peer->pending) undelivered.push_back(std::move(pending));
+      for (auto& pending : peer->pending)
+        undelivered.push_back(std::move(pending));
       peer->pending.clear();
     }
   }
@@ -100,46 +109,75 @@ void Remoting::shutdown() {
 
 RemoteStats Remoting::stats() const {
   const RemoteCounters& c = impl_->counters;
-  auto get = [](const std::atomic<std::uint64_t>& v) { return v.load(std::memory_order_relaxed); };
-  return RemoteStats{get(c.frames_sent),           get(c.frames_received),     get(c.messages_sent),
-                     get(c.messages_delivered),    get(c.malformed_frames),    get(c.unknown_manifests),
-                     get(c.undeliverable),         get(c.refused_wrong_system), get(c.refused_quarantined),
-                     get(c.refused_stale),         get(c.duplicates_dropped),  get(c.send_failures),
-                     get(c.handshakes),            get(c.quarantines),         get(c.unreachable)};
+  auto get = [](const std::atomic<std::uint64_t>& v) {
+    return v.load(std::memory_order_relaxed);
+  };
+  return RemoteStats{get(c.frames_sent),
+                     get(c.frames_received),
+                     get(c.messages_sent),
+                     get(c.messages_delivered),
+                     get(c.malformed_frames),
+                     get(c.unknown_manifests),
+                     get(c.undeliverable),
+                     get(c.refused_wrong_system),
+                     get(c.refused_quarantined),
+                     get(c.refused_stale),
+                     get(c.duplicates_dropped),
+                     get(c.send_failures),
+                     get(c.handshakes),
+                     get(c.quarantines),
+                     get(c.unreachable),
+                     get(c.handshake_attempts),
+                     get(c.handshake_timeouts),
+                     get(c.pending_expired),
+                     get(c.pending_overflow),
+                     get(c.quarantine_notices_sent),
+                     get(c.quarantined_by_peer),
+                     get(c.peers_removed),
+                     system_.exported_refs().evicted()};
 }
 
 std::uint64_t Remoting::peer_uid(const NodeAddress& peer) const {
-  Peer* found = impl_->find_peer(peer);
+  std::shared_ptr<Peer> found = impl_->find_peer(peer);
   if (found == nullptr) return 0;
   std::lock_guard guard(found->mutex);
   return found->uid;
 }
 
 bool Remoting::reachable(const NodeAddress& peer) const {
-  Peer* found = impl_->find_peer(peer);
+  std::shared_ptr<Peer> found = impl_->find_peer(peer);
   if (found == nullptr) return false;
   std::lock_guard guard(found->mutex);
   return found->uid != 0 && found->reachable;
 }
 
-// ---- peers and frames ----
-
-Peer& Remoting::Impl::peer_for(const NodeAddress& node) {
-  std::lock_guard guard(peers_mutex);
-  auto& slot = peers[node];
-  if (!slot) slot = std::make_unique<Peer>(node);
-  return *slot;  // peers are never removed while remoting runs: the reference stays valid
+std::size_t Remoting::peer_count() const {
+  std::lock_guard guard(impl_->peers_mutex);
+  return impl_->peers.size();
 }
 
-Peer* Remoting::Impl::find_peer(const NodeAddress& node) {
+// ---- peers and frames ----
+
+std::shared_ptr<Peer> Remoting::Impl::peer_for(const NodeAddress& node) {
+  std::lock_guard guard(peers_mutex);
+  auto& slot = peers[node];
+  if (!slot) {
+    slot = std::make_shared<Peer>(node);
+    slot->last_active = self.system_.env().clock.now();
+  }
+  return slot;  // shared: an idle peer may be removed while a caller still holds it
+}
+
+std::shared_ptr<Peer> Remoting::Impl::find_peer(const NodeAddress& node) {
   std::lock_guard guard(peers_mutex);
   auto found = peers.find(node);
-  return found == peers.end() ? nullptr : found->second.get();
+  return found == peers.end() ? nullptr : found->second;
 }
 
 void Remoting::Impl::send_frame(Peer& peer, proto::RemoteFrame& frame) {
   frame.set_from_uid(self.system_.uid());
-  frame.set_to_uid(peer.uid);
+  if (frame.body_case() != proto::RemoteFrame::kQuarantineNotice) frame.set_to_uid(peer.uid);
+  peer.last_active = self.system_.env().clock.now();
   const SendStatus status = self.transport_.send(peer.address, frame.SerializeAsString());
   if (status == SendStatus::queued) {
     counters.frames_sent.fetch_add(1, std::memory_order_relaxed);
@@ -152,8 +190,15 @@ void Remoting::Impl::send_handshake(Peer& peer) {
   proto::RemoteFrame frame;
   set_address(*frame.mutable_handshake()->mutable_from(), self.address_);
   frame.mutable_handshake()->set_to_system(peer.address.system);
+  const Instant now = self.system_.env().clock.now();
+  if (!peer.handshake_sent) {
+    peer.handshake_started_at = now;
+    peer.handshake_attempts = 0;
+  }
   peer.handshake_sent = true;
-  peer.handshake_sent_at = self.system_.env().clock.now();
+  peer.handshake_sent_at = now;
+  ++peer.handshake_attempts;
+  counters.handshake_attempts.fetch_add(1, std::memory_order_relaxed);
   send_frame(peer, frame);
 }
 
@@ -182,258 +227,34 @@ void Remoting::Impl::flush_pending(Peer& peer) {
   }
 }
 
-bool Remoting::Impl::adopt(Peer& peer, std::uint64_t incarnation, std::vector<NodeAddress>& gone) {
-  if (incarnation == 0) return false;
-  if (peer.is_quarantined(incarnation)) return false;
-  if (peer.uid == incarnation) return true;
-  if (peer.uid != 0) {
-    // The peer restarted: its old incarnation is quarantined for good, and whatever watched it
-    // hears that it is gone.
-    peer.quarantined.push_back(peer.uid);
-    if (peer.quarantined.size() > self.config_.quarantined_max) peer.quarantined.pop_front();
-    counters.quarantines.fetch_add(1, std::memory_order_relaxed);
-    self.system_.log(LogLevel::warning, "remote",
-                     fmt::format("{} restarted (incarnation {} replaces {}): old one quarantined",
-                                 peer.address.to_string(), incarnation, peer.uid));
-    gone.push_back(peer.address);
-    peer.system_unacked.clear();
-    peer.system_next_out = 1;
-  }
-  peer.uid = incarnation;
-  peer.last_delivered = 0;
-  peer.system_next_in = 1;
-  peer.reachable = true;
-  return true;
-}
-
 void Remoting::send_user(const ActorAddress& target, std::string manifest, std::string payload,
                          std::string_view type_name) {
   if (impl_->stopped.load(std::memory_order_acquire)) {
     impl_->dead_letter(target.to_string(), type_name, "remoting shut down");
     return;
   }
-  Peer& peer = impl_->peer_for(target.node);
+  std::shared_ptr<Peer> peer = impl_->peer_for(target.node);
   bool overflow = false;
   {
-    std::lock_guard guard(peer.mutex);
+    std::lock_guard guard(peer->mutex);
     PendingEnvelope envelope{target.path, target.uid, std::move(manifest), std::move(payload),
                              std::string(type_name)};
-    if (peer.uid != 0) {
-      impl_->send_envelope(peer, std::move(envelope));
+    if (peer->uid != 0) {
+      impl_->send_envelope(*peer, std::move(envelope));
       return;
     }
-    if (peer.pending.size() >= config_.pending_messages_max) {
+    if (peer->pending.size() >= config_.pending_messages_max) {
       overflow = true;
     } else {
-      peer.pending.push_back(std::move(envelope));
-      const Instant now = system_.env().clock.now();
-      if (!peer.handshake_sent || now - peer.handshake_sent_at >= config_.heartbeat_interval) {
-        impl_->send_handshake(peer);
-      }
+      peer->pending.push_back(std::move(envelope));
+      // Later attempts are the tick's, with backoff (retry_handshake).
+      if (!peer->handshake_sent) impl_->send_handshake(*peer);
     }
   }
-  if (overflow) impl_->dead_letter(target.to_string(), type_name, "remote peer not connected: buffer full");
-}
-
-// ---- inbound ----
-
-void Remoting::on_frame(const NodeAddress& from, Frame frame) {
-  impl_->counters.frames_received.fetch_add(1, std::memory_order_relaxed);
-  if (impl_->stopped.load(std::memory_order_acquire)) return;
-  proto::RemoteFrame parsed;
-  if (!parsed.ParseFromString(frame) || parsed.body_case() == proto::RemoteFrame::BODY_NOT_SET) {
-    impl_->bad_input(from, "malformed frame", impl_->counters.malformed_frames);
-    return;
+  if (overflow) {
+    impl_->counters.pending_overflow.fetch_add(1, std::memory_order_relaxed);
+    impl_->dead_letter(target.to_string(), type_name, "remote peer not connected: buffer full");
   }
-  Peer& peer = impl_->peer_for(from);
-  std::vector<NodeAddress> gone;
-  std::vector<std::string> dead_watchees;
-  {
-    std::lock_guard guard(peer.mutex);
-    if (parsed.from_uid() != 0 && peer.is_quarantined(parsed.from_uid())) {
-      impl_->bad_input(from, "frame from a quarantined incarnation", impl_->counters.refused_quarantined);
-      return;
-    }
-    if (parsed.to_uid() != 0 && parsed.to_uid() != system_.uid()) {
-      impl_->bad_input(from, "frame for a previous incarnation of this node", impl_->counters.refused_stale);
-      // Tell the sender who answers at this address now, so it stops talking to the past.
-      const Instant now = system_.env().clock.now();
-      if (parsed.from_uid() != 0 &&
-          (!peer.handshake_sent || now - peer.handshake_sent_at >= config_.heartbeat_interval)) {
-        impl_->send_handshake(peer);
-      }
-      return;
-    }
-    if (parsed.body_case() == proto::RemoteFrame::kHandshake &&
-        parsed.handshake().to_system() != system_.name()) {
-      impl_->bad_input(from, fmt::format("handshake for system '{}'", parsed.handshake().to_system()),
-                       impl_->counters.refused_wrong_system);
-      return;
-    }
-    if (!impl_->adopt(peer, parsed.from_uid(), gone)) {
-      impl_->bad_input(from, "frame without a sender incarnation", impl_->counters.malformed_frames);
-      return;
-    }
-    peer.last_heard = system_.env().clock.now();
-    peer.heard = true;
-    if (!peer.reachable) peer.reachable = true;
-    switch (parsed.body_case()) {
-      case proto::RemoteFrame::kHandshake: {
-        impl_->counters.handshakes.fetch_add(1, std::memory_order_relaxed);
-        proto::RemoteFrame ack;
-        set_address(*ack.mutable_handshake_ack()->mutable_from(), address_);
-        impl_->send_frame(peer, ack);
-        impl_->flush_pending(peer);
-        break;
-      }
-      case proto::RemoteFrame::kHandshakeAck:
-        impl_->counters.handshakes.fetch_add(1, std::memory_order_relaxed);
-        impl_->flush_pending(peer);
-        break;
-      case proto::RemoteFrame::kEnvelope:
-        impl_->deliver(peer, parsed.envelope());
-        break;
-      case proto::RemoteFrame::kHeartbeat:
-        break;
-      case proto::RemoteFrame::kSystem:
-        impl_->on_system(peer, parsed.system(), dead_watchees);
-        break;
-      case proto::RemoteFrame::kSystemAck:
-        impl_->on_system_ack(peer, parsed.system_ack().up_to());
-        break;
-      case proto::RemoteFrame::BODY_NOT_SET:
-        break;
-    }
-  }
-  for (const NodeAddress& node : gone) impl_->node_gone(node);
-  for (const std::string& watchee : dead_watchees) impl_->watchee_terminated(from, watchee);
-}
-
-void Remoting::Impl::deliver(Peer& peer, const proto::Envelope& envelope) {
-  if (envelope.sequence() <= peer.last_delivered) {
-    counters.duplicates_dropped.fetch_add(1, std::memory_order_relaxed);
-    return;  // a duplicate, or overtaken by a later one: at most once, in order
-  }
-  // The sequence is used up only by a message that was delivered, so that one bad frame (a
-  // peer's bug) cannot shut out the good ones after it.
-  IntrusivePtr<RecipientBase> target = recipient(envelope.recipient());
-  if (!target || (envelope.recipient_uid() != 0 && target->uid() != envelope.recipient_uid())) {
-    counters.undeliverable.fetch_add(1, std::memory_order_relaxed);
-    dead_letter(envelope.recipient(), envelope.manifest(),
-                target ? "stale ref: another incarnation of the actor" : "no such actor");
-    return;
-  }
-  auto decoded = self.system_.serialization().decode(envelope.manifest(), envelope.payload(), self);
-  if (!decoded.ok()) {
-    auto& counter = decoded.error().code == Errc::not_found && decoded.error().message.find("unknown manifest") != std::string::npos
-                        ? counters.unknown_manifests
-                        : counters.malformed_frames;
-    bad_input(peer.address, decoded.error().message, counter);
-    dead_letter(envelope.recipient(), envelope.manifest(), "undecodable");
-    return;
-  }
-  bool taken = false;
-  try {
-    taken = target->tell_any(*decoded);
-  } catch (const MailboxOverflowError&) {
-    peer.last_delivered = envelope.sequence();
-    return;  // delivered to a full mailbox: counted as a dead letter there
-  }
-  if (!taken) {
-    counters.undeliverable.fetch_add(1, std::memory_order_relaxed);
-    dead_letter(envelope.recipient(), decoded->type_name(), "the actor does not take this type");
-    return;
-  }
-  peer.last_delivered = envelope.sequence();
-  counters.messages_delivered.fetch_add(1, std::memory_order_relaxed);
-}
-
-IntrusivePtr<RecipientBase> Remoting::Impl::recipient(const std::string& path) {
-  {
-    std::lock_guard guard(cache_mutex);
-    auto found = recipients.find(path);
-    if (found != recipients.end()) {
-      if (!found->second->terminated()) return found->second;
-      recipients.erase(found);
-    }
-  }
-  IntrusivePtr<RecipientBase> resolved = self.system_.exported_refs().find(path);
-  if (!resolved) {
-    if (CellBase* cell = self.system_.resolve(path)) resolved = IntrusivePtr<RecipientBase>(&cell->recipient());
-  }
-  if (!resolved || resolved->terminated()) return nullptr;
-  std::lock_guard guard(cache_mutex);
-  if (recipients.size() >= self.config_.recipient_cache_max) recipients.clear();
-  recipients.emplace(path, resolved);
-  return resolved;
-}
-
-void Remoting::on_link_up(const NodeAddress& peer) {
-  if (impl_->stopped.load(std::memory_order_acquire)) return;
-  Peer& state = impl_->peer_for(peer);
-  std::lock_guard guard(state.mutex);
-  if (state.uid == 0 && !state.pending.empty()) impl_->send_handshake(state);
-}
-
-void Remoting::on_link_down(const NodeAddress& peer) {
-  // Links drop and come back (reconnects); reachability is the heartbeats' call.
-  system_.log(LogLevel::debug, "remote", "link down: " + peer.to_string());
-}
-
-// ---- heartbeats, reachability, resends ----
-
-void Remoting::Impl::schedule_tick() {
-  std::lock_guard guard(timer_mutex);
-  if (stopped.load(std::memory_order_acquire)) return;
-  Env& env = self.system_.env();
-  IntrusivePtr<Remoting> keep(&self);
-  tick_timer = env.timers.schedule_at(env.clock.now() + self.config_.heartbeat_interval, [keep] {
-    keep->impl_->tick();
-    keep->impl_->schedule_tick();
-  });
-}
-
-void Remoting::Impl::tick() {
-  if (stopped.load(std::memory_order_acquire)) return;
-  std::vector<Peer*> all;
-  {
-    std::lock_guard guard(peers_mutex);
-    for (auto& [node, peer] : peers) all.push_back(peer.get());  // ordered by address
-  }
-  const Instant now = self.system_.env().clock.now();
-  std::vector<NodeAddress> unreachable;
-  for (Peer* peer : all) {
-    std::lock_guard guard(peer->mutex);
-    if (peer->uid == 0) {
-      if (!peer->pending.empty() || !peer->system_unacked.empty()) send_handshake(*peer);
-      continue;
-    }
-    Env& env = self.system_.env();
-    // BUGGIFY: a lost heartbeat tick, and a handshake repeated after the association is up,
-    // probe the failure detector's margin and the handshake's idempotence.
-    if (!ORRERY_BUGGIFY(env, "remote.heartbeat.skip")) {
-      proto::RemoteFrame heartbeat;
-      heartbeat.mutable_heartbeat();
-      send_frame(*peer, heartbeat);
-    }
-    if (ORRERY_BUGGIFY(env, "remote.handshake.repeat")) send_handshake(*peer);
-    std::size_t resent = 0;
-    for (const proto::SystemMessage& message : peer->system_unacked) {
-      if (++resent > 100) break;
-      proto::RemoteFrame frame;
-      *frame.mutable_system() = message;
-      send_frame(*peer, frame);
-    }
-    if (peer->heard && peer->reachable && now - peer->last_heard > self.config_.unreachable_after) {
-      peer->reachable = false;
-      counters.unreachable.fetch_add(1, std::memory_order_relaxed);
-      self.system_.log(LogLevel::warning, "remote", fmt::format("{} is unreachable (silent for {} ms)",
-                       peer->address.to_string(),
-                       std::chrono::duration_cast<std::chrono::milliseconds>(now - peer->last_heard).count()));
-      unreachable.push_back(peer->address);
-    }
-  }
-  for (const NodeAddress& node : unreachable) node_gone(node);
 }
 
 // ---- errors and dead letters ----
@@ -447,7 +268,8 @@ void Remoting::Impl::bad_input(const NodeAddress& from, std::string_view what,
   }
 }
 
-void Remoting::Impl::dead_letter(std::string recipient, std::string_view type, std::string_view reason) {
+void Remoting::Impl::dead_letter(std::string recipient, std::string_view type,
+                                 std::string_view reason) {
   self.system_.dead_letter(std::move(recipient), type, reason);
 }
 

@@ -6,12 +6,15 @@
 #include <atomic>
 #include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
-#include <orrery/actor.hpp>
-#include <orrery/remote/remoting.hpp>
-#include <orrery/remote/v1/remote.pb.h>
 #include <set>
 #include <vector>
+
+#include <orrery/actor.hpp>
+#include <orrery/remote/any_message.hpp>
+#include <orrery/remote/remoting.hpp>
+#include <orrery/remote/v1/remote.pb.h>
 
 namespace orrery {
 
@@ -26,6 +29,14 @@ struct PendingEnvelope {
   std::string type_name;
 };
 
+/// A message admitted for delivery (its sequence used up), handed to its recipient after the
+/// peer's lock is released: delivery may run user code (an ask's continuation) that sends again.
+struct InboundMessage {
+  IntrusivePtr<RecipientBase> target;
+  std::string recipient;
+  AnyMessage message;
+};
+
 /// The association with one remote node. Everything under `mutex`.
 struct Peer {
   explicit Peer(NodeAddress node) : address(std::move(node)) {}
@@ -35,26 +46,33 @@ struct Peer {
   std::uint64_t uid = 0;  // its incarnation; 0 until a handshake (or a frame) tells
   bool handshake_sent = false;
   Instant handshake_sent_at{};
+  Instant handshake_started_at{};        // the first attempt of the current round
+  std::uint32_t handshake_attempts = 0;  // in the current round (backoff)
+  Instant last_active{};                 // anything sent or heard (idle removal)
+  Instant quarantine_notice_sent_at{};
+  bool quarantine_notice_sent = false;
+  // Admitted inbound messages in sequence order; one thread at a time drains them unlocked.
+  std::deque<InboundMessage> inbox;
+  bool delivering = false;
+  bool removed = false;  // taken out of the peer map (idle): callers holding it look again
   std::uint64_t next_sequence = 1;   // envelopes to it
   std::uint64_t last_delivered = 0;  // envelopes from its current incarnation
   Instant last_heard{};
   bool heard = false;
   bool reachable = true;
   std::deque<PendingEnvelope> pending;
-  std::deque<std::uint64_t> quarantined;  // its old incarnations, oldest first (bounded)
   // Death watch messages: numbered, acknowledged, resent until acknowledged.
   std::uint64_t system_next_out = 1;
   std::deque<proto::SystemMessage> system_unacked;
   std::uint64_t system_next_in = 1;
-
-  bool is_quarantined(std::uint64_t incarnation) const {
-    return std::find(quarantined.begin(), quarantined.end(), incarnation) != quarantined.end();
-  }
 };
 
-/// A watch this node holds on a remote actor, and the local actors that asked for it.
+/// A watch this node holds on a remote actor (one incarnation of it, or uid 0: whatever lives
+/// at the path), and the local actors that asked for it.
 struct OutgoingWatch {
   NodeAddress node;
+  std::string path;
+  std::uint64_t uid = 0;
   UntypedActorRef remote;
   std::vector<UntypedActorRef> watchers;
 };
@@ -85,6 +103,13 @@ struct RemoteCounters {
   std::atomic<std::uint64_t> handshakes{0};
   std::atomic<std::uint64_t> quarantines{0};
   std::atomic<std::uint64_t> unreachable{0};
+  std::atomic<std::uint64_t> handshake_attempts{0};
+  std::atomic<std::uint64_t> handshake_timeouts{0};
+  std::atomic<std::uint64_t> pending_expired{0};
+  std::atomic<std::uint64_t> pending_overflow{0};
+  std::atomic<std::uint64_t> quarantine_notices_sent{0};
+  std::atomic<std::uint64_t> quarantined_by_peer{0};
+  std::atomic<std::uint64_t> peers_removed{0};
 };
 
 struct Remoting::Impl {
@@ -96,10 +121,15 @@ struct Remoting::Impl {
   std::atomic<std::uint64_t> errors_logged{0};
 
   std::mutex peers_mutex;  // the map's shape; each Peer has its own lock
-  std::map<NodeAddress, std::unique_ptr<Peer>> peers;
+  std::map<NodeAddress, std::shared_ptr<Peer>> peers;
+
+  // Quarantined incarnations by node, oldest first; kept apart from the peers so that removing
+  // an idle peer never forgets them. Bounded per node and in nodes (RemoteConfig).
+  mutable std::mutex quarantine_mutex;
+  std::map<NodeAddress, std::deque<std::uint64_t>> quarantined;
 
   std::mutex watches_mutex;
-  std::map<std::string, OutgoingWatch> watches;  // by "node/path"
+  std::map<std::string, OutgoingWatch> watches;  // by watch_key(node, path, uid)
 
   std::mutex cache_mutex;
   std::map<std::string, IntrusivePtr<RecipientBase>, std::less<>> recipients;
@@ -109,32 +139,62 @@ struct Remoting::Impl {
   ActorRef<RemoteWatchCommand> remote_watcher;
 
   // remoting.cpp
-  Peer& peer_for(const NodeAddress& node);
-  Peer* find_peer(const NodeAddress& node);
-  void send_frame(Peer& peer, proto::RemoteFrame& frame);  // peer locked
-  void send_handshake(Peer& peer);                         // peer locked
-  void flush_pending(Peer& peer);                          // peer locked
+  std::shared_ptr<Peer> peer_for(const NodeAddress& node);
+  std::shared_ptr<Peer> find_peer(const NodeAddress& node);
+  /// The peer of `node` (made if need be), locked, and never one removed meanwhile.
+  std::pair<std::shared_ptr<Peer>, std::unique_lock<std::mutex>> locked_peer(
+      const NodeAddress& node);
+  void send_frame(Peer& peer, proto::RemoteFrame& frame);    // peer locked
+  void send_handshake(Peer& peer);                           // peer locked
+  void flush_pending(Peer& peer);                            // peer locked
   void send_envelope(Peer& peer, PendingEnvelope envelope);  // peer locked, uid known
+  IntrusivePtr<RecipientBase> recipient(const std::string& path);
+
+  // inbound.cpp
+  /// Checks a parsed frame against what this node knows; false (counted, logged) if refused.
+  bool admit_frame(const NodeAddress& from, const proto::RemoteFrame& frame);
   /// A frame showed `incarnation`; returns false if it is quarantined. Quarantines the previous
   /// one when it differs; `gone` collects what watchers must hear.
   bool adopt(Peer& peer, std::uint64_t incarnation, std::vector<NodeAddress>& gone);
-  void deliver(Peer& peer, const proto::Envelope& envelope);  // peer locked
-  IntrusivePtr<RecipientBase> recipient(const std::string& path);
+  void handle_body(Peer& peer, const proto::RemoteFrame& frame,
+                   std::vector<std::pair<std::string, std::uint64_t>>& dead);  // peer locked
+  void deliver(Peer& peer, const proto::Envelope& envelope);  // peer locked: admits to the inbox
+  void hand_over(InboundMessage& inbound);                    // no lock held
+  /// Hands the peer's inbox to its recipients in order, without holding the peer's lock.
+  void drain_inbox(Peer& peer);
+  void on_quarantine_notice(Peer& peer, const proto::RemoteFrame& frame,
+                            std::vector<NodeAddress>& gone);
+
+  // associations.cpp
+  bool is_quarantined(const NodeAddress& node, std::uint64_t incarnation) const;
+  /// Quarantines the peer's current incarnation for good (peer locked): nothing from it is
+  /// delivered again, and the peer is told. Its watchers must then hear `node_gone`.
+  void quarantine(Peer& peer, std::string_view why);
+  void remember_quarantined(const NodeAddress& node, std::uint64_t incarnation);
+  /// Tells `node` that its incarnation `incarnation` is quarantined here (rate-limited per peer).
+  void send_quarantine_notice(Peer& peer, std::uint64_t incarnation);  // peer locked
+  /// Starts or repeats the handshake when its backoff allows; true if it gave up (timed out).
+  bool retry_handshake(Peer& peer, Instant now, std::vector<PendingEnvelope>& expired);  // locked
   void tick();
+  void tick_peer(Peer& peer, Instant now, std::vector<NodeAddress>& gone,
+                 std::vector<PendingEnvelope>& expired);  // peer locked
+  void remove_idle_peers(Instant now);
   void schedule_tick();
-  void bad_input(const NodeAddress& from, std::string_view what, std::atomic<std::uint64_t>& counter);
+  void bad_input(const NodeAddress& from, std::string_view what,
+                 std::atomic<std::uint64_t>& counter);
   void dead_letter(std::string recipient, std::string_view type, std::string_view reason);
 
   // remote_watch.cpp
   void send_system(Peer& peer, proto::SystemMessage message);  // peer locked
-  void on_system(Peer& peer, const proto::SystemMessage& message, std::vector<std::string>& dead);
+  void on_system(Peer& peer, const proto::SystemMessage& message,
+                 std::vector<std::pair<std::string, std::uint64_t>>& dead);
   void on_system_ack(Peer& peer, std::uint64_t up_to);
   void send_death_notice(const NodeAddress& node, const std::string& watchee, std::uint64_t uid);
   /// Every watch on `node`'s actors fires (it is unreachable or gone).
   void node_gone(const NodeAddress& node);
   /// The watch of one remote actor fires.
-  void watchee_terminated(const NodeAddress& node, const std::string& watchee);
-  static std::string watch_key(const NodeAddress& node, std::string_view path);
+  void watchee_terminated(const NodeAddress& node, const std::string& watchee, std::uint64_t uid);
+  static std::string watch_key(const NodeAddress& node, std::string_view path, std::uint64_t uid);
   void start_remote_watcher();
 };
 

@@ -3,7 +3,8 @@
 // SimNetwork in the simulator), with the same code in both worlds.
 //
 //   auto remoting = Remoting::start(*system, env.transport);
-//   ActorRef<Command> orders = remoting->ref<Command>("orrery://shop@10.0.0.7:2552/user/orders").value();
+//   ActorRef<Command> orders =
+//   remoting->ref<Command>("orrery://shop@10.0.0.7:2552/user/orders").value();
 //   orders.tell(PlaceOrder{...});   // serialized by the system's Serialization
 //
 // Guarantees are Akka's: at most once, in order per sender and receiver. Per node pair there is
@@ -19,14 +20,15 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <string_view>
+
 #include <orrery/actor/actor_ref.hpp>
 #include <orrery/core/intrusive_ptr.hpp>
 #include <orrery/core/time.hpp>
 #include <orrery/env/transport.hpp>
 #include <orrery/remote/actor_address.hpp>
 #include <orrery/remote/wire.hpp>
-#include <string>
-#include <string_view>
 
 namespace orrery {
 
@@ -36,14 +38,31 @@ class CellBase;
 struct RemoteConfig {
   /// How often each peer is sent a heartbeat (and unacknowledged system messages resent).
   Duration heartbeat_interval = std::chrono::seconds(1);
-  /// Silence after which a peer is unreachable: watchers of its actors get Terminated.
+  /// Silence after which a peer is unreachable: watchers of its actors get Terminated, and its
+  /// incarnation is quarantined for good (Terminated is final: it must restart to talk again).
   Duration unreachable_after = std::chrono::seconds(5);
+  /// How long a handshake may go unanswered (Akka's `handshake-timeout`). Then the messages
+  /// buffered for it go to dead letters and watches of the peer's actors fire, as for an
+  /// unreachable peer.
+  Duration handshake_timeout = std::chrono::seconds(10);
+  /// The first handshake retry comes this long after the first attempt; each next one waits
+  /// twice as long, up to `handshake_retry_interval_max` (checked at each heartbeat tick).
+  Duration handshake_retry_interval = std::chrono::seconds(1);
+  Duration handshake_retry_interval_max = std::chrono::seconds(4);
+  /// A peer entry with no association, nothing buffered and nothing watched is forgotten after
+  /// this long without traffic (its quarantined incarnations are kept apart and not forgotten).
+  Duration peer_idle_timeout = std::chrono::seconds(60);
   /// Messages held per peer while its handshake is pending; more go to dead letters.
   std::uint32_t pending_messages_max = 10'000;
   /// Unacknowledged system messages (death watch) held per peer.
   std::uint32_t system_messages_max = 10'000;
   /// Old incarnations remembered per peer as quarantined.
   std::uint32_t quarantined_max = 64;
+  /// Nodes whose quarantined incarnations are remembered (the lowest address goes first).
+  std::uint32_t quarantined_nodes_max = 1'024;
+  /// Non-actor refs (ask reply slots, message adapters) written to the wire and kept findable
+  /// for replies; beyond this the oldest are forgotten (their replies then dead-letter).
+  std::uint32_t exported_refs_max = 100'000;
   /// Recipients cached by path for inbound delivery.
   std::uint32_t recipient_cache_max = 10'000;
   /// Bad-input errors logged (the first ones); all are counted.
@@ -67,6 +86,14 @@ struct RemoteStats {
   std::uint64_t handshakes = 0;
   std::uint64_t quarantines = 0;
   std::uint64_t unreachable = 0;
+  std::uint64_t handshake_attempts = 0;       // handshakes sent (first tries and retries)
+  std::uint64_t handshake_timeouts = 0;       // handshakes given up after handshake_timeout
+  std::uint64_t pending_expired = 0;          // buffered messages dropped at a handshake timeout
+  std::uint64_t pending_overflow = 0;         // messages refused: the handshake buffer was full
+  std::uint64_t quarantine_notices_sent = 0;  // a quarantined peer told so
+  std::uint64_t quarantined_by_peer = 0;      // a peer told us it quarantined this incarnation
+  std::uint64_t peers_removed = 0;            // idle peer entries forgotten
+  std::uint64_t exported_refs_evicted = 0;    // exported refs forgotten over exported_refs_max
 };
 
 class Remoting;
@@ -111,6 +138,8 @@ class Remoting final : public FrameSink, public RefContext {
   /// The peer's incarnation as last seen (0 if none), and whether it is reachable now.
   std::uint64_t peer_uid(const NodeAddress& peer) const;
   bool reachable(const NodeAddress& peer) const;
+  /// Peer entries held now (associations, and nodes messages or watches wait for).
+  std::size_t peer_count() const;
 
   /// Stops: detaches from the transport, cancels timers; remote refs then dead-letter.
   void shutdown();
@@ -128,9 +157,9 @@ class Remoting final : public FrameSink, public RefContext {
 
   // ---- RefContext ----
   std::string write_ref(const RecipientBase& ref) override;
-  Result<IntrusivePtr<RecipientBase>> read_ref(std::string_view text, std::type_index message_type,
-                                               IntrusivePtr<RecipientBase> (*make_remote)(
-                                                   RefContext&, std::string_view)) override;
+  Result<IntrusivePtr<RecipientBase>> read_ref(
+      std::string_view text, std::type_index message_type,
+      IntrusivePtr<RecipientBase> (*make_remote)(RefContext&, std::string_view)) override;
 
   void add_ref() const noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
   void release() const noexcept;
