@@ -10,6 +10,7 @@
 
 #include <orrery/config/runtime_config.hpp>
 #include <orrery/env/production/production_config.hpp>
+#include <orrery/remote/remote_config.hpp>
 
 namespace {
 
@@ -17,7 +18,8 @@ using orrery::ConfigDocument;
 using orrery::ConfigSection;
 
 std::vector<ConfigSection> all_sections() {
-  std::vector<ConfigSection> sections{orrery::actor_system_config_section()};
+  std::vector<ConfigSection> sections{orrery::actor_system_config_section(),
+                                      orrery::remote_config_section()};
   for (ConfigSection& section : orrery::production_config_sections()) {
     sections.push_back(std::move(section));
   }
@@ -81,6 +83,27 @@ TEST_CASE("config reference: the actor system's defaults load from it field by f
   CHECK(loaded->shutdown_phase_timeout == defaults.shutdown_phase_timeout);
 }
 
+TEST_CASE("config reference: remoting's defaults load from it field by field", "[config]") {
+  auto reference = ConfigDocument::parse(reference_text(), "reference.toml");
+  REQUIRE(reference.ok());
+  auto loaded = orrery::load_remote_config(*reference);
+  REQUIRE(loaded.ok());
+  const orrery::RemoteConfig defaults;
+  CHECK(loaded->heartbeat_interval == defaults.heartbeat_interval);
+  CHECK(loaded->unreachable_after == defaults.unreachable_after);
+  CHECK(loaded->handshake_timeout == defaults.handshake_timeout);
+  CHECK(loaded->handshake_retry_interval == defaults.handshake_retry_interval);
+  CHECK(loaded->handshake_retry_interval_max == defaults.handshake_retry_interval_max);
+  CHECK(loaded->peer_idle_timeout == defaults.peer_idle_timeout);
+  CHECK(loaded->pending_messages_max == defaults.pending_messages_max);
+  CHECK(loaded->system_messages_max == defaults.system_messages_max);
+  CHECK(loaded->quarantined_max == defaults.quarantined_max);
+  CHECK(loaded->quarantined_nodes_max == defaults.quarantined_nodes_max);
+  CHECK(loaded->exported_refs_max == defaults.exported_refs_max);
+  CHECK(loaded->recipient_cache_max == defaults.recipient_cache_max);
+  CHECK(loaded->errors_logged_max == defaults.errors_logged_max);
+}
+
 TEST_CASE("config reference: each key has a comment on the line above", "[config]") {
   const std::string text = reference_text();
   std::vector<std::string> lines{""};  // lines[n] is line n
@@ -108,8 +131,8 @@ TEST_CASE("config reference: the check finds a changed default, a missing key an
   CHECK(check(replaced(text, "peers-max = 4096\n", "")) ==
         "reference.toml: key 'transport.peers-max' is missing");
   CHECK(check(text + "# a key no schema has\nhandshake-timeout-typo = \"1s\"\n")
-            .ends_with(": unknown key 'transport.handshake-timeout-typo'"));
+            .find(": unknown key 'remote.handshake-timeout-typo'") != std::string::npos);
   CHECK(check(text + "[cluster]\n")
             .ends_with(": unknown table [cluster] (known tables: "
-                       "actor.system, executor, log, storage, transport)"));
+                       "actor.system, executor, log, remote, storage, transport)"));
 }
