@@ -207,5 +207,62 @@ TEMPLATE_TEST_CASE("a late reply to a timed-out ask is a dead letter", "[ask]", 
   h.shutdown(system);
 }
 
+/// Watches the reply ref of each ask it is sent, and answers one only when told to.
+struct AnswerNow {};
+using Watching = std::variant<Query, AnswerNow>;
+
+Behavior<Watching> watching_replier(ActorRef<std::string> out) {
+  return behaviors::setup<Watching>([out](ActorContext<Watching>&) {
+    auto held = std::make_shared<std::vector<ActorRef<int>>>();
+    return behaviors::receive<Watching>(
+               [out, held](ActorContext<Watching>& ctx, Query& q) {
+                 ctx.watch(q.reply_to);
+                 held->push_back(q.reply_to);
+                 out.tell("watching");
+               },
+               [held](ActorContext<Watching>&, AnswerNow&) {
+                 for (auto& reply_to : *held)
+                   reply_to.tell(1);
+                 held->clear();
+               })
+        .receive_signal([out](ActorContext<Watching>&, const Terminated&) {
+          out.tell("reply ref terminated");
+        });
+  });
+}
+
+TEMPLATE_TEST_CASE("watching a pending ask tells when it is answered and when it times out",
+                   "[ask]", ORRERY_HARNESSES) {
+  TestType h;
+  auto system = ActorSystem::create(h.env());
+  test::Recorder<std::string> answered(*system);
+  auto replier = system->spawn(watching_replier(answered.ref()), "answers");
+  auto reply = ask<int>(
+      replier,
+      [](ActorRef<int> r) {
+        return Watching(Query{1, r});
+      },
+      10s);
+  REQUIRE(h.run_until(answered.has(1), 5s));
+  REQUIRE_FALSE(reply.ready());  // the watch began while the ask was pending
+  replier.tell(AnswerNow{});
+  REQUIRE(h.run_until(answered.has(2), 5s));
+  REQUIRE(answered.messages() == std::vector<std::string>{"watching", "reply ref terminated"});
+  REQUIRE(reply.get().value() == 1);
+
+  test::Recorder<std::string> timed_out(*system);
+  auto silent = system->spawn(watching_replier(timed_out.ref()), "silent");
+  auto lost = ask<int>(
+      silent,
+      [](ActorRef<int> r) {
+        return Watching(Query{1, r});
+      },
+      100ms);
+  REQUIRE(h.run_until(timed_out.has(2), 5s));
+  REQUIRE(timed_out.messages() == std::vector<std::string>{"watching", "reply ref terminated"});
+  REQUIRE(lost.get().error().code == Errc::timeout);
+  h.shutdown(system);
+}
+
 }  // namespace
 }  // namespace orrery
