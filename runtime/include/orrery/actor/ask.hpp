@@ -49,7 +49,10 @@ template <class R>
 class AskRecipient final : public Recipient<R> {
  public:
   AskRecipient(ActorSystem& system, std::string target_path)
-      : system_(&system), id_(system.next_actor_id()), target_path_(std::move(target_path)) {
+      : system_(&system),
+        id_(system.next_actor_id()),
+        target_path_(std::move(target_path)),
+        promise_(system.blocking_wait_allowed() ? BlockingWait::allowed : BlockingWait::refused) {
     system_->add_ref();
   }
   ~AskRecipient() override { system_->release(); }
