@@ -56,6 +56,7 @@ ActorSystem::ActorSystem(Env& env, ActorSystemConfig config)
       blocking_wait_allowed_(env.executor.supports_blocking_wait()),
       terminated_(blocking_wait_allowed_ ? BlockingWait::allowed : BlockingWait::refused),
       serialization_(std::make_unique<Serialization>()),
+      roundtrip_(serialization_.get()),
       exported_refs_(std::make_unique<ExportedRefs>()),
       local_refs_(std::make_unique<LocalRefContext>(*this)) {
   ORRERY_ASSERT(config_.throughput > 0, "throughput must be positive");
@@ -107,7 +108,8 @@ void ActorSystem::terminate_and_wait() {
   if (terminated()) return;
   log(LogLevel::error, "actor-system",
       driven ? "dropped while live, and its termination did not finish: aborting it"
-             : "dropped while live inside the loop that would run its termination: aborting it");
+             : "dropped while live where its executor can neither block nor be run from here "
+               "(inside the simulated world's loop, or a manual executor): aborting it");
   abort();
 }
 

@@ -24,6 +24,7 @@
 #include <orrery/actor/event_stream.hpp>
 #include <orrery/actor/events.hpp>
 #include <orrery/actor/future.hpp>
+#include <orrery/actor/message_roundtrip.hpp>
 #include <orrery/actor/props.hpp>
 #include <orrery/core/time.hpp>
 #include <orrery/env/env.hpp>
@@ -144,8 +145,15 @@ class ActorSystem {
   /// Finds a local actor by path ("/user/a/b"); null when none.
   CellBase* resolve(std::string_view path);
 
-  /// The serialization registry (remoting, and the serialize-everything test mode).
+  /// The serialization registry (remoting, and the serialize-everything test mode). Declared in
+  /// <orrery/remote/serialization.hpp>, which the actor API does not include.
   Serialization& serialization() noexcept { return *serialization_; }
+  /// The serialize-everything test mode: `message` (of `type`) encoded and decoded again through
+  /// the registry's type-erased round trip, with refs written as remoting would write them.
+  Result<AnyMessage> roundtrip(std::type_index type, std::string_view type_name,
+                               const void* message) {
+    return roundtrip_->roundtrip(type, type_name, message, ref_context());
+  }
   /// How refs inside messages are written and read: remoting's when it is running, else local.
   RefContext& ref_context() noexcept;
   void set_ref_context(RefContext* context) noexcept;  // null: back to local
@@ -206,6 +214,7 @@ class ActorSystem {
   CellBase* user_guardian_ = nullptr;
   CellBase* system_guardian_ = nullptr;
   std::unique_ptr<Serialization> serialization_;
+  const MessageRoundtrip* roundtrip_;  // the serialization registry's
   std::unique_ptr<ExportedRefs> exported_refs_;
   std::unique_ptr<LocalRefContext> local_refs_;
   std::atomic<RefContext*> ref_context_{nullptr};
