@@ -58,7 +58,10 @@ void Node::start() {
 void Node::stop_for_crash() {
   state_ = State::down;
   remoting_.reset();
-  system_.reset();  // the executor cannot block: dropping a live system aborts it
+  // A crash, not a drop: dropping a live system would terminate it gracefully (PostStop,
+  // coordinated shutdown), which a process that dies never gets to do.
+  if (system_) system_->abort();
+  system_.reset();
 }
 
 }  // namespace orrery::sim

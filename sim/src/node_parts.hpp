@@ -57,6 +57,9 @@ class SimExecutor final : public Executor {
   void schedule(Runnable& runnable) override { world_.make_ready(runnable, node_); }
   std::uint32_t concurrency() const noexcept override { return 1; }
   bool supports_blocking_wait() const noexcept override { return false; }
+  bool drive_until(const std::function<bool()>& done, Duration limit) override {
+    return world_.drive_until(done, limit);
+  }
 
  private:
   World& world_;

@@ -70,6 +70,9 @@ class World::ControlParts {
     void schedule(Runnable& runnable) override { world_.make_ready(runnable, no_node); }
     std::uint32_t concurrency() const noexcept override { return 1; }
     bool supports_blocking_wait() const noexcept override { return false; }
+    bool drive_until(const std::function<bool()>& done, Duration limit) override {
+      return world_.drive_until(done, limit);
+    }
 
    private:
     World& world_;
@@ -456,6 +459,12 @@ Stop World::run_until(const std::function<bool()>& done, Instant deadline) {
 
 Stop World::run_for(Duration duration) {
   return run_until(nullptr, now_ + duration);
+}
+
+bool World::drive_until(const std::function<bool()>& done, Duration limit) {
+  if (in_run_ || host_->on_fiber()) return false;
+  if (!done()) run_until(done, now_ + limit);
+  return true;
 }
 
 Stop World::run_until_quiescent(Duration limit) {

@@ -170,5 +170,46 @@ TEMPLATE_TEST_CASE("restart stops the children first, a failure in setup is supe
   h.shutdown(system);
 }
 
+TEMPLATE_TEST_CASE("a setup that fails during a restart stops the actor - even under resume",
+                   "[supervision]", ORRERY_HARNESSES) {
+  TestType h;
+  auto system = ActorSystem::create(h.env());
+  test::Recorder<std::string> out(*system);
+  auto reply = out.ref();
+  auto attempts = std::make_shared<std::atomic<int>>(0);
+  // A runtime_error restarts; the restart's setup then throws a logic_error, whose clause says
+  // resume: there is no behavior left to resume, so the restart failed and the actor stops.
+  auto setup = behaviors::setup<Cmd>([reply, attempts](ActorContext<Cmd>&) {
+    if (++*attempts == 2) throw std::logic_error("the restart's setup fails");
+    reply.tell("ready");
+    return behaviors::receive<Cmd>(
+        [](ActorContext<Cmd>&, Fail&) { throw std::runtime_error("fail"); },
+        [reply](ActorContext<Cmd>&, Report&) { reply.tell("report"); });
+  });
+  Behavior<Cmd> supervised =
+      behaviors::supervise(setup)
+          .template on_failure<std::runtime_error>(SupervisorStrategy::restart())
+          .template on_failure<std::logic_error>(SupervisorStrategy::resume());
+  auto flaky = system->spawn(supervised, "flaky");
+  auto watcher =
+      system->spawn(behaviors::setup<Cmd>([flaky, reply](ActorContext<Cmd>& ctx) {
+                      ctx.watch(flaky);
+                      return behaviors::receive<Cmd>([](ActorContext<Cmd>&, Cmd&) {})
+                          .receive_signal([reply](ActorContext<Cmd>&, const Terminated&) {
+                            reply.tell("terminated");
+                          });
+                    }),
+                    "watcher");
+  REQUIRE(h.run_until(out.has(1), 5s));
+  flaky.tell(Fail{});
+  REQUIRE(h.run_until(out.has(2), 5s));
+  REQUIRE(out.messages() == std::vector<std::string>{"ready", "terminated"});
+  REQUIRE(attempts->load() == 2);
+  const std::uint64_t dead_before = system->dead_letter_count();
+  flaky.tell(Report{});  // a stopped actor: a dead letter, never an unhandled message
+  REQUIRE(system->dead_letter_count() == dead_before + 1);
+  h.shutdown(system);
+}
+
 }  // namespace
 }  // namespace orrery

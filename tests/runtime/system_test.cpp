@@ -151,5 +151,51 @@ TEMPLATE_TEST_CASE("event stream subscribers get copies until they unsubscribe",
   h.shutdown(system);
 }
 
+// Both worlds, not the manual Env: its executor can neither block nor be driven by the system.
+TEMPLATE_TEST_CASE(
+    "dropping a live system terminates it gracefully - shutdown tasks and PostStop run", "[system]",
+    test::ProductionHarness, test::SimHarness) {
+  TestType h;
+  auto system = ActorSystem::create(h.env());
+  test::Recorder<std::string> out(*system);
+  auto reply = out.ref();
+  system->spawn(behaviors::setup<Msg>([reply](ActorContext<Msg>& ctx) {
+                  ctx.spawn(noting_stop(reply, "parent/child"), "child");
+                  return noting_stop(reply, "parent");
+                }),
+                "parent");
+  REQUIRE(system->coordinated_shutdown()
+              .add_task(phase::service_stop, "note",
+                        [reply] {
+                          reply.tell("shutdown task");
+                          Promise<Done> done;
+                          done.complete(Done{});
+                          return done.future();
+                        })
+              .ok());
+  Future<Done> terminated = system->when_terminated();
+  system.reset();  // returns once the system has terminated, in both worlds
+  REQUIRE(terminated.ready());
+  REQUIRE(out.messages() == std::vector<std::string>{"shutdown task", "parent/child", "parent"});
+}
+
+TEST_CASE("Future::get on the simulator's thread fails at once and names await", "[system]") {
+  test::SimHarness h;
+  auto system = ActorSystem::create(h.env());
+  struct Query {
+    ActorRef<int> reply_to;
+  };
+  auto silent =
+      system->spawn(behaviors::receive<Query>([](ActorContext<Query>&, Query&) {}), "silent");
+  auto pending = ask<int>(
+      silent, [](ActorRef<int> r) { return Query{r}; }, 1s);
+  REQUIRE_THROWS_AS(pending.get(), std::logic_error);
+  REQUIRE_THROWS_WITH(pending.get(),
+                      Catch::Matchers::Contains("await") && Catch::Matchers::Contains("script"));
+  REQUIRE_THROWS_AS(system->when_terminated().get(), std::logic_error);
+  REQUIRE(h.run_until([&] { return pending.ready(); }, 5s));
+  REQUIRE(pending.get().error().code == Errc::timeout);  // a ready future reads as ever
+  h.shutdown(system);
+}
 }  // namespace
 }  // namespace orrery

@@ -207,5 +207,223 @@ TEMPLATE_TEST_CASE("a late reply to a timed-out ask is a dead letter", "[ask]", 
   h.shutdown(system);
 }
 
+/// Watches the reply ref of each ask it is sent, and answers one only when told to.
+struct AnswerNow {};
+using Watching = std::variant<Query, AnswerNow>;
+
+Behavior<Watching> watching_replier(ActorRef<std::string> out) {
+  return behaviors::setup<Watching>([out](ActorContext<Watching>&) {
+    auto held = std::make_shared<std::vector<ActorRef<int>>>();
+    return behaviors::receive<Watching>(
+               [out, held](ActorContext<Watching>& ctx, Query& q) {
+                 ctx.watch(q.reply_to);
+                 held->push_back(q.reply_to);
+                 out.tell("watching");
+               },
+               [held](ActorContext<Watching>&, AnswerNow&) {
+                 for (auto& reply_to : *held)
+                   reply_to.tell(1);
+                 held->clear();
+               })
+        .receive_signal([out](ActorContext<Watching>&, const Terminated&) {
+          out.tell("reply ref terminated");
+        });
+  });
+}
+
+TEMPLATE_TEST_CASE("watching a pending ask tells when it is answered and when it times out",
+                   "[ask]", ORRERY_HARNESSES) {
+  TestType h;
+  auto system = ActorSystem::create(h.env());
+  test::Recorder<std::string> answered(*system);
+  auto replier = system->spawn(watching_replier(answered.ref()), "answers");
+  auto reply = ask<int>(
+      replier,
+      [](ActorRef<int> r) {
+        return Watching(Query{1, r});
+      },
+      10s);
+  REQUIRE(h.run_until(answered.has(1), 5s));
+  REQUIRE_FALSE(reply.ready());  // the watch began while the ask was pending
+  replier.tell(AnswerNow{});
+  REQUIRE(h.run_until(answered.has(2), 5s));
+  REQUIRE(answered.messages() == std::vector<std::string>{"watching", "reply ref terminated"});
+  REQUIRE(reply.get().value() == 1);
+
+  test::Recorder<std::string> timed_out(*system);
+  auto silent = system->spawn(watching_replier(timed_out.ref()), "silent");
+  auto lost = ask<int>(
+      silent,
+      [](ActorRef<int> r) {
+        return Watching(Query{1, r});
+      },
+      100ms);
+  REQUIRE(h.run_until(timed_out.has(2), 5s));
+  REQUIRE(timed_out.messages() == std::vector<std::string>{"watching", "reply ref terminated"});
+  REQUIRE(lost.get().error().code == Errc::timeout);
+  h.shutdown(system);
+}
+
+struct Report {};
+using Turned = std::variant<int, std::string, Report>;
+
+/// Each adapter function writes into the actor's own unsynchronized log (TSan sees a race if one
+/// runs outside the turn) and notes whether it ran inside the turn.
+Behavior<Turned> turn_checker(ActorRef<Query> target, ActorRef<Query> silent, Future<int> piped,
+                              ActorRef<ActorRef<int>> adapter_out, ActorRef<std::string> out) {
+  return behaviors::setup<Turned>([=](ActorContext<Turned>& ctx) {
+    auto log = std::make_shared<std::vector<std::string>>();
+    ActorContext<Turned>* self = &ctx;
+    auto note = [log, self](std::string what) {
+      log->push_back(what + (self->in_turn() ? " in turn" : " OUTSIDE the turn"));
+    };
+    adapter_out.tell(ctx.template message_adapter<int>([note](int n) {
+      note("adapter " + std::to_string(n));
+      return Turned(n);
+    }));
+    ctx.pipe_to_self(piped, [note](const Result<int>& r) {
+      note("piped " + std::to_string(r.value()));
+      return Turned(std::string("piped"));
+    });
+    ctx.template ask<int>(
+        target,
+        [](ActorRef<int> r) {
+          return Query{5, r};
+        },
+        5s,
+        [note](const Result<int>& r) {
+          note("answer " + std::to_string(r.value()));
+          return Turned(std::string("answered"));
+        });
+    ctx.template ask<int>(  // completed by the timer thread in production
+        silent,
+        [](ActorRef<int> r) {
+          return Query{1, r};
+        },
+        20ms,
+        [note](const Result<int>& r) {
+          note(r.ok() ? "late answer" : "timeout");
+          return Turned(std::string("timed out"));
+        });
+    return behaviors::receive<Turned>(
+        [log](ActorContext<Turned>&, int& n) { log->push_back("got " + std::to_string(n)); },
+        [log](ActorContext<Turned>&, std::string& s) {
+          if (s != "piped" && s != "answered" && s != "timed out") log->push_back("got " + s);
+        },
+        [log, out](ActorContext<Turned>&, Report&) {
+          for (const std::string& line : *log)
+            out.tell(line);
+          log->clear();
+        });
+  });
+}
+
+TEMPLATE_TEST_CASE(
+    "the functions of adapters, pipe_to_self and ctx.ask run inside the actor's turn", "[ask]",
+    ORRERY_HARNESSES) {
+  TestType h;
+  auto system = ActorSystem::create(h.env());
+  test::Recorder<std::string> out(*system);
+  test::Recorder<ActorRef<int>> adapters(*system);
+  auto target = system->spawn(doubler(), "doubler");
+  auto silent =
+      system->spawn(behaviors::receive<Query>([](ActorContext<Query>&, Query&) {}), "silent");
+  Promise<int> promise;
+  auto checker = system->spawn(
+      turn_checker(target, silent, promise.future(), adapters.ref(), out.ref()), "checker");
+  REQUIRE(h.run_until(adapters.has(1), 5s));
+  ActorRef<int> adapter = adapters.messages()[0];
+  // From the test's thread: a direct message, one through the adapter, another direct one.
+  checker.tell(Turned(std::string("a")));
+  adapter.tell(7);
+  checker.tell(Turned(std::string("b")));
+  promise.complete(3);  // completes on this thread; the function must wait for the actor's turn
+  h.pass(100ms);        // the ask to `silent` times out meanwhile
+  checker.tell(Report{});
+  REQUIRE(h.run_until(out.has(7), 5s));
+  std::vector<std::string> seen = out.messages();
+  CAPTURE(seen);
+  // The sender's order holds through the adapter: a, the adapted 7, b.
+  auto position = [&](const std::string& line) {
+    return std::find(seen.begin(), seen.end(), line) - seen.begin();
+  };
+  REQUIRE(position("got a") < position("adapter 7 in turn"));
+  REQUIRE(position("adapter 7 in turn") < position("got 7"));
+  REQUIRE(position("got 7") < position("got b"));
+  std::sort(seen.begin(), seen.end());
+  REQUIRE(seen == std::vector<std::string>{"adapter 7 in turn", "answer 10 in turn", "got 7",
+                                           "got a", "got b", "piped 3 in turn", "timeout in turn"});
+  h.shutdown(system);
+}
+
+TEMPLATE_TEST_CASE("an adaptation queued for a stopped actor never runs", "[ask]",
+                   ORRERY_HARNESSES) {
+  TestType h;
+  auto system = ActorSystem::create(h.env());
+  test::Recorder<ActorRef<int>> adapters(*system);
+  auto ran = std::make_shared<std::atomic<int>>(0);
+  Promise<int> promise;
+  auto stopping = system->spawn(
+      behaviors::setup<std::string>([&, ran, out = adapters.ref()](ActorContext<std::string>& ctx) {
+        out.tell(ctx.template message_adapter<int>([ran](int) {
+          ++*ran;
+          return std::string("adapted");
+        }));
+        ctx.pipe_to_self(promise.future(), [ran](const Result<int>&) {
+          ++*ran;
+          return std::string("piped");
+        });
+        return behaviors::receive<std::string>(
+            [](ActorContext<std::string>&, std::string& s) -> BehaviorDirective {
+              if (s == "stop") return behaviors::stopped();
+              return behaviors::same();
+            });
+      }),
+      "stopping");
+  REQUIRE(h.run_until(adapters.has(1), 5s));
+  stopping.tell("stop");
+  REQUIRE(h.run_until([&] { return stopping.recipient()->terminated(); }, 5s));
+  const std::uint64_t dead_before = system->dead_letter_count();
+  adapters.messages()[0].tell(1);
+  promise.complete(2);
+  h.pass(50ms);
+  REQUIRE(ran->load() == 0);
+  REQUIRE(system->dead_letter_count() == dead_before + 2);
+  h.shutdown(system);
+}
+
+TEMPLATE_TEST_CASE("a sender's order holds through a message adapter, under any interleaving",
+                   "[ask]", ORRERY_HARNESSES) {
+  TestType h;
+  auto system = ActorSystem::create(h.env());
+  test::Recorder<std::string> out(*system);
+  test::Recorder<ActorRef<int>> adapters(*system);
+  using T = std::variant<int, std::string>;
+  auto target = system->spawn(
+      behaviors::setup<T>([o = out.ref(), a = adapters.ref()](ActorContext<T>& ctx) {
+        a.tell(ctx.template message_adapter<int>([](int n) { return T(n); }));
+        return behaviors::receive<T>([o](ActorContext<T>&, int& n) { o.tell(std::to_string(n)); },
+                                     [o](ActorContext<T>&, std::string& s) { o.tell(s); });
+      }),
+      "target");
+  REQUIRE(h.run_until(adapters.has(1), 5s));
+  ActorRef<int> adapter = adapters.messages()[0];
+  constexpr int rounds = 1000;  // the turn drains while this thread sends (production)
+  for (int i = 0; i < rounds; ++i) {
+    target.tell(T(std::string("a")));
+    adapter.tell(i);
+    target.tell(T(std::string("b")));
+  }
+  REQUIRE(h.run_until(out.has(3 * rounds), 10s));
+  const std::vector<std::string> seen = out.messages();
+  for (int i = 0; i < rounds; ++i) {
+    INFO("round " << i);
+    REQUIRE(seen[3 * i] == "a");
+    REQUIRE(seen[3 * i + 1] == std::to_string(i));
+    REQUIRE(seen[3 * i + 2] == "b");
+  }
+  h.shutdown(system);
+}
+
 }  // namespace
 }  // namespace orrery

@@ -291,5 +291,40 @@ TEST_CASE("BUGGIFY fires only when enabled, the same way for the same seed", "[n
   REQUIRE(another_differs);
 }
 
+TEST_CASE("a crash is an abort - no PostStop and no shutdown task, unlike dropping the system",
+          "[node][crash]") {
+  World world(12);
+  auto seen = std::make_shared<std::vector<std::string>>();
+  Node& a = world.add_node(
+      "a", {.remoting = false, .on_start = [seen](Node& node) {
+              node.system().spawn(behaviors::receive<Count>([](ActorContext<Count>&, Count&) {
+                                  }).receive_signal([seen](ActorContext<Count>&, const PostStop&) {
+                seen->push_back("post-stop");
+              }),
+                                  "counter");
+              static_cast<void>(node.system().coordinated_shutdown().add_task(
+                  phase::service_stop, "note", [seen] {
+                    seen->push_back("shutdown task");
+                    Promise<Done> done;
+                    done.complete(Done{});
+                    return done.future();
+                  }));
+            }});
+  world.run_for(1s);
+  world.crash(a);
+  world.run_for(1s);
+  REQUIRE(seen->empty());
+
+  // The same actor and task on a system of the node's Env that is dropped: both run.
+  world.restart(a);
+  auto dropped = ActorSystem::create(a.env());
+  dropped->spawn(behaviors::receive<Count>([](ActorContext<Count>&, Count&) {
+                 }).receive_signal([seen](ActorContext<Count>&, const PostStop&) {
+    seen->push_back("post-stop");
+  }),
+                 "counter");
+  dropped.reset();
+  REQUIRE(*seen == std::vector<std::string>{"post-stop"});
+}
 }  // namespace
 }  // namespace orrery::sim

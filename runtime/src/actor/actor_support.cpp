@@ -1,6 +1,7 @@
 // Small shared pieces of the actor API: names of enums, exception descriptions, strategy
 // builders, actor-name rules.
 
+#include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
 #include <orrery/actor/ask.hpp>
@@ -105,6 +106,39 @@ void notify_terminated(CellBase& watcher, const RecipientBase& terminated) {
   auto* notice = new SystemMessage(SystemMessage::Kind::death_notice);
   notice->ref = UntypedActorRef(IntrusivePtr<RecipientBase>(const_cast<RecipientBase*>(&terminated)));
   watcher.post_system(notice);
+}
+
+void CompletionWatchers::add(CellBase& watcher, const RecipientBase& watched) {
+  {
+    SpinLockGuard guard(lock_);
+    if (!completed_) {
+      UntypedActorRef ref = watcher.self_untyped();
+      if (std::find(watchers_.begin(), watchers_.end(), ref) == watchers_.end()) {
+        watchers_.push_back(std::move(ref));
+      }
+      return;
+    }
+  }
+  notify_terminated(watcher, watched);
+}
+
+void CompletionWatchers::remove(CellBase& watcher) {
+  const UntypedActorRef ref = watcher.self_untyped();
+  SpinLockGuard guard(lock_);
+  std::erase(watchers_, ref);
+}
+
+void CompletionWatchers::complete(const RecipientBase& watched) {
+  std::vector<UntypedActorRef> watchers;
+  {
+    SpinLockGuard guard(lock_);
+    if (completed_) return;
+    completed_ = true;
+    watchers.swap(watchers_);
+  }
+  for (const UntypedActorRef& watcher : watchers) {
+    if (CellBase* cell = watcher.recipient()->as_cell()) notify_terminated(*cell, watched);
+  }
 }
 
 }  // namespace detail

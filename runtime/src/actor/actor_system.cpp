@@ -34,14 +34,7 @@ ActorSystemPtr::~ActorSystemPtr() { reset(); }
 void ActorSystemPtr::reset() {
   ActorSystem* system = std::exchange(system_, nullptr);
   if (system == nullptr) return;
-  if (!system->terminated()) {
-    if (system->env().executor.supports_blocking_wait()) {
-      system->terminate();
-      system->when_terminated().get();
-    } else {
-      system->abort();  // nothing else can run the executor: dropping a live system is a crash
-    }
-  }
+  if (!system->terminated()) system->terminate_and_wait();
   // From here the Env may go away: the system (kept alive by refs users still hold) only counts.
   system->detached_.store(true, std::memory_order_release);
   system->release();
@@ -60,7 +53,10 @@ ActorSystem::ActorSystem(Env& env, ActorSystemConfig config)
       config_(std::move(config)),
       uid_(env.random.next() | 1),
       buggify_(env.buggify),
+      blocking_wait_allowed_(env.executor.supports_blocking_wait()),
+      terminated_(blocking_wait_allowed_ ? BlockingWait::allowed : BlockingWait::refused),
       serialization_(std::make_unique<Serialization>()),
+      roundtrip_(serialization_.get()),
       exported_refs_(std::make_unique<ExportedRefs>()),
       local_refs_(std::make_unique<LocalRefContext>(*this)) {
   ORRERY_ASSERT(config_.throughput > 0, "throughput must be positive");
@@ -94,6 +90,27 @@ void ActorSystem::release() const noexcept {
 void ActorSystem::terminate(std::string reason) {
   if (terminating_.exchange(true)) return;
   coordinated_shutdown_->run(std::move(reason));
+}
+
+void ActorSystem::terminate_and_wait() {
+  terminate();
+  Executor& executor = env_.executor;
+  if (executor.supports_blocking_wait()) {
+    when_terminated().get();
+    return;
+  }
+  // The simulator's thread cannot block: it runs the world until the termination is done,
+  // bounded so that a world with periodic timers cannot run forever: every phase may time out
+  // (an hour covers phases given longer timeouts of their own).
+  const Duration limit = std::chrono::hours(1) + config_.shutdown_phase_timeout *
+                                                     static_cast<std::int64_t>(CoordinatedShutdown::phases.size());
+  const bool driven = executor.drive_until([this] { return terminated(); }, limit);
+  if (terminated()) return;
+  log(LogLevel::error, "actor-system",
+      driven ? "dropped while live, and its termination did not finish: aborting it"
+             : "dropped while live where its executor can neither block nor be run from here "
+               "(inside the simulated world's loop, or a manual executor): aborting it");
+  abort();
 }
 
 void ActorSystem::stop_guardians() {

@@ -392,6 +392,11 @@ void CellBase::on_death_notice(SystemMessage& message) {
 
 // ---- supervision ----
 
+bool CellBase::in_restart_setup() const noexcept {
+  const Extras* e = extras_if();
+  return e != nullptr && e->in_restart_setup;
+}
+
 void CellBase::handle_failure(std::exception_ptr error, const char* during) {
   const Lifecycle state = lifecycle();
   if (state == Lifecycle::stopping || state == Lifecycle::terminated) {
@@ -425,8 +430,10 @@ void CellBase::handle_failure(std::exception_ptr error, const char* during) {
   using Kind = SupervisorStrategy::Kind;
   switch (strategy.kind()) {
     case Kind::resume:
-      if (state != Lifecycle::created) return;
-      break;  // a failed setup has nothing to resume: stop
+      // A failed setup, the first or a restart's, leaves no behavior to resume: that is a
+      // failure of the start (Akka Typed), so the actor stops rather than live on empty.
+      if (state != Lifecycle::created && !in_restart_setup()) return;
+      break;
     case Kind::restart:
     case Kind::restart_with_backoff:
       if (restart_allowed(strategy)) {

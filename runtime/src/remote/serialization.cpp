@@ -114,6 +114,13 @@ Result<Serialization::Encoded> Serialization::encode_erased(std::type_index type
   return encoded;
 }
 
+Result<AnyMessage> Serialization::roundtrip(std::type_index type, std::string_view type_name,
+                                            const void* message, RefContext& refs) const {
+  Result<Encoded> encoded = encode_erased(type, type_name, message, refs);
+  if (!encoded.ok()) return encoded.error();
+  return decode(encoded->manifest, encoded->payload, refs);
+}
+
 Result<AnyMessage> Serialization::decode(std::string_view manifest, std::string_view payload,
                                          RefContext& refs) const {
   if (payload.size() > static_cast<std::size_t>(payload_bytes_max)) {

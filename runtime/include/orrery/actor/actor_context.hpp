@@ -91,13 +91,16 @@ class ActorContext {
   void watch_with(const UntypedActorRef& target, M message);
   void unwatch(const UntypedActorRef& target);
 
-  /// A ref accepting N, converting each to M with `adapt` (on the sender's thread: keep it a
-  /// pure conversion) and delivering it here. A throwing `adapt` drops the message and signals
-  /// MessageAdaptionFailure.
+  /// A ref accepting N, converting each to M with `adapt` and handling it here. As in Akka,
+  /// `adapt` runs inside this actor's turn (it may read and change the actor's state), in
+  /// mailbox order with the messages sent straight to the actor, and never after it stopped.
+  /// A throwing `adapt` drops the message and signals MessageAdaptionFailure.
   template <class N, class F>
   ActorRef<N> message_adapter(F adapt);
 
-  /// When `future` completes, `adapt(const Result<T>&) -> M` is delivered to this actor.
+  /// When `future` completes, `adapt(const Result<T>&) -> M` runs inside this actor's turn (in
+  /// mailbox order, never after the actor stopped) and its message is handled. A throwing
+  /// `adapt` fails the actor.
   template <class T, class F>
   void pipe_to_self(Future<T> future, F adapt);
 
@@ -105,6 +108,11 @@ class ActorContext {
   /// `adapt(const Result<Res>&) -> M` to this actor with the answer or the timeout.
   template <class Res, class Req, class MakeRequest, class F>
   void ask(const ActorRef<Req>& target, MakeRequest make_request, Duration timeout, F adapt);
+
+  /// Whether the calling code runs inside this actor's turn: the only place where the actor's
+  /// state may be touched (handlers, setups, signal handlers and the functions of adapters,
+  /// pipe_to_self and ask all do).
+  bool in_turn() const noexcept;
 
   /// Waits for `future` inside this turn: the actor's turn parks on a fiber (its mailbox waits;
   /// other actors go on) and resumes with the result. Use sparingly: the actor handles nothing

@@ -9,8 +9,8 @@
 //   system->terminate();                 // coordinated shutdown, then all actors stop
 //   system->when_terminated().get();
 //
-// The simulator builds one per simulated node over that node's Env, and crashes a node with
-// abort(): everything in memory is gone at once, with no PostStop and nothing delivered.
+// The simulator builds one per simulated node over that node's Env, and crashes a node with an
+// explicit abort(): everything in memory is gone at once, with no PostStop and nothing delivered.
 
 #include <atomic>
 #include <cstdint>
@@ -24,6 +24,7 @@
 #include <orrery/actor/event_stream.hpp>
 #include <orrery/actor/events.hpp>
 #include <orrery/actor/future.hpp>
+#include <orrery/actor/message_roundtrip.hpp>
 #include <orrery/actor/props.hpp>
 #include <orrery/core/time.hpp>
 #include <orrery/env/env.hpp>
@@ -57,9 +58,12 @@ struct ActorSystemConfig {
 
 class ActorSystem;
 
-/// Owning handle. Destroying it while the system runs terminates it gracefully and waits
-/// (production); where nothing can run the executor meanwhile (the simulator), it aborts the
-/// system instead, like a crash. To stop gracefully there, terminate() and run until terminated.
+/// Owning handle. Destroying it while the system runs terminates it gracefully (coordinated
+/// shutdown, then every actor's PostStop) and waits, in both worlds: production blocks the
+/// thread; the simulator runs the world until the system has terminated. Only where that cannot
+/// happen (dropped inside the simulated world's own loop, or over an executor that can neither
+/// block nor be driven) is the system aborted, with an error logged. A crash is explicit:
+/// ActorSystem::abort (the simulator's World::crash).
 class ActorSystemPtr {
  public:
   ActorSystemPtr() = default;
@@ -113,6 +117,12 @@ class ActorSystem {
   /// True once the owning handle let go (or after abort): the Env may be gone, so the system
   /// only counts dead letters and every ask fails at once.
   bool detached() const noexcept { return detached_.load(std::memory_order_acquire); }
+  /// Terminates (as terminate()) and waits until every actor has stopped: blocks the thread,
+  /// or drives a single-threaded executor (the simulator's) until then. What dropping the
+  /// owning handle does.
+  void terminate_and_wait();
+  /// Whether a thread may block on this system's futures (Future::get): not on the simulator's.
+  bool blocking_wait_allowed() const noexcept { return blocking_wait_allowed_; }
   /// A crash: tears everything down at once (no signals, nothing delivered, parked turns
   /// unwound). Only when no turn of this system is running (the simulator's world loop).
   void abort();
@@ -135,8 +145,15 @@ class ActorSystem {
   /// Finds a local actor by path ("/user/a/b"); null when none.
   CellBase* resolve(std::string_view path);
 
-  /// The serialization registry (remoting, and the serialize-everything test mode).
+  /// The serialization registry (remoting, and the serialize-everything test mode). Declared in
+  /// <orrery/remote/serialization.hpp>, which the actor API does not include.
   Serialization& serialization() noexcept { return *serialization_; }
+  /// The serialize-everything test mode: `message` (of `type`) encoded and decoded again through
+  /// the registry's type-erased round trip, with refs written as remoting would write them.
+  Result<AnyMessage> roundtrip(std::type_index type, std::string_view type_name,
+                               const void* message) {
+    return roundtrip_->roundtrip(type, type_name, message, ref_context());
+  }
   /// How refs inside messages are written and read: remoting's when it is running, else local.
   RefContext& ref_context() noexcept;
   void set_ref_context(RefContext* context) noexcept;  // null: back to local
@@ -184,6 +201,7 @@ class ActorSystem {
   ActorSystemConfig config_;
   std::uint64_t uid_;
   Buggify* buggify_;
+  bool blocking_wait_allowed_;
   mutable std::atomic<std::uint32_t> refs_{0};
   std::atomic<std::uint64_t> next_actor_id_{1};
   std::atomic<std::uint64_t> dead_letters_{0};
@@ -196,6 +214,7 @@ class ActorSystem {
   CellBase* user_guardian_ = nullptr;
   CellBase* system_guardian_ = nullptr;
   std::unique_ptr<Serialization> serialization_;
+  const MessageRoundtrip* roundtrip_;  // the serialization registry's
   std::unique_ptr<ExportedRefs> exported_refs_;
   std::unique_ptr<LocalRefContext> local_refs_;
   std::atomic<RefContext*> ref_context_{nullptr};

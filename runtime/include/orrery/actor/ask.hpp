@@ -13,35 +13,72 @@
 #include <orrery/actor/actor_system.hpp>
 #include <orrery/actor/future.hpp>
 #include <orrery/core/type_name.hpp>
+#include <orrery/core/spin_lock.hpp>
 #include <string>
+#include <vector>
 
 namespace orrery {
 
 namespace detail {
+
+/// Sends a death notice to a watcher (used by recipients that are not cells).
+void notify_terminated(CellBase& watcher, const RecipientBase& terminated);
+
+/// The watchers of a recipient that is not a cell and terminates once (an ask's reply ref):
+/// each is told when it completes, or at once if it already has. Thread-safe: a watch may race
+/// with the completion, and exactly one of them tells the watcher.
+class CompletionWatchers {
+ public:
+  CompletionWatchers() = default;
+  CompletionWatchers(const CompletionWatchers&) = delete;
+  CompletionWatchers& operator=(const CompletionWatchers&) = delete;
+
+  void add(CellBase& watcher, const RecipientBase& watched);
+  void remove(CellBase& watcher);
+  /// Marks it complete and tells every watcher; later watchers are told at once.
+  void complete(const RecipientBase& watched);
+
+ private:
+  SpinLock lock_;
+  bool completed_ = false;                // under lock_
+  std::vector<UntypedActorRef> watchers_;  // under lock_; one per watch, in watch order
+};
 
 /// The reply side of one ask: a recipient that completes the promise.
 template <class R>
 class AskRecipient final : public Recipient<R> {
  public:
   AskRecipient(ActorSystem& system, std::string target_path)
-      : system_(&system), id_(system.next_actor_id()), target_path_(std::move(target_path)) {
+      : system_(&system),
+        id_(system.next_actor_id()),
+        target_path_(std::move(target_path)),
+        promise_(system.blocking_wait_allowed() ? BlockingWait::allowed : BlockingWait::refused) {
     system_->add_ref();
   }
   ~AskRecipient() override { system_->release(); }
 
   void tell(R&& reply) override {
-    if (promise_.complete(std::move(reply))) {
+    if (finish(Result<R>(std::move(reply)))) {
       system_->env().timers.cancel(timer_.load(std::memory_order_acquire));
     } else {
       system_->dead_letter(path(), type_name<R>(), "ask already completed");
     }
   }
+  /// Completes the ask (with the reply or the timeout's error) and tells its watchers; false
+  /// when it had already completed.
+  bool finish(Result<R> result) {
+    if (!promise_.try_complete(std::move(result))) return false;
+    watchers_.complete(*this);
+    return true;
+  }
   std::string path() const override { return "/temp/$ask-" + std::to_string(id_); }
   std::uint64_t uid() const noexcept override { return id_; }
   ActorSystem& core() const noexcept override { return *system_; }
   bool terminated() const noexcept override { return promise_.completed(); }
-  void add_watcher(CellBase& watcher) override;
-  void remove_watcher(CellBase&) override {}
+  /// The reply ref terminates when the ask completes: a watcher learns it then (at once if
+  /// it already has), whether the answer came or the timeout passed.
+  void add_watcher(CellBase& watcher) override { watchers_.add(watcher, *this); }
+  void remove_watcher(CellBase& watcher) override { watchers_.remove(watcher); }
 
   Promise<R>& promise() noexcept { return promise_; }
   void set_timer(TimerId id) noexcept { timer_.store(id, std::memory_order_release); }
@@ -53,16 +90,8 @@ class AskRecipient final : public Recipient<R> {
   std::string target_path_;
   Promise<R> promise_;
   std::atomic<TimerId> timer_{TimerId{}};
+  CompletionWatchers watchers_;
 };
-
-/// Sends a death notice to a watcher (used by recipients that are not cells).
-void notify_terminated(CellBase& watcher, const RecipientBase& terminated);
-
-template <class R>
-void AskRecipient<R>::add_watcher(CellBase& watcher) {
-  // An ask's reply ref lives until its answer; watching it only tells when that happened.
-  if (promise_.completed()) notify_terminated(watcher, *this);
-}
 
 }  // namespace detail
 
@@ -76,13 +105,13 @@ Future<R> ask(const ActorRef<M>& target, MakeRequest make_request, Duration time
   IntrusivePtr<detail::AskRecipient<R>> reply(new detail::AskRecipient<R>(system, target.path()));
   Future<R> future = reply->promise().future();
   if (system.detached()) {
-    reply->promise().fail(make_error(Errc::closed, "ask of " + target.path() +
+    reply->finish(make_error(Errc::closed, "ask of " + target.path() +
                                                        ": its actor system has shut down"));
     return future;
   }
   Env& env = system.env();
   reply->set_timer(env.timers.schedule_at(env.clock.now() + timeout, [reply, timeout] {
-    reply->promise().fail(make_error(
+    reply->finish(make_error(
         Errc::timeout, fmt::format("ask of {} timed out after {} ms", reply->target_path(),
                                    std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count())));
   }));

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <utility>
 #include <vector>
 
@@ -26,11 +27,20 @@ struct Done {
   friend bool operator==(Done, Done) = default;
 };
 
+/// Whether a thread may block on a future's get() until it completes. Refused for the futures
+/// of a single-threaded executor (the simulator's): blocking its only thread would stop the very
+/// work that completes them, and the run would hang without a word.
+enum class BlockingWait : std::uint8_t { allowed, refused };
+
 namespace detail {
 
 template <class T>
 class FutureState {
  public:
+  explicit FutureState(BlockingWait blocking) : blocking_(blocking) {}
+
+  BlockingWait blocking() const noexcept { return blocking_; }
+
   using Callback = UniqueFunction<void(const Result<T>&)>;
 
   /// Completes once; false (and nothing changes) when already complete.
@@ -119,6 +129,7 @@ class FutureState {
   std::optional<Result<T>> result_;
   std::vector<std::pair<std::uint64_t, Callback>> callbacks_;
   std::uint64_t next_token_ = 0;
+  BlockingWait blocking_;
 };
 
 }  // namespace detail
@@ -133,8 +144,16 @@ class Future {
   bool ready() const noexcept { return state_ && state_->completed(); }
 
   /// Blocks the calling (production, non-worker) thread until the result is there, and takes it.
+  /// Throws std::logic_error, at once, for a future of the simulator that is not ready yet:
+  /// nothing else would run the world, so the wait would never end.
   Result<T> get() {
     ORRERY_ASSERT(state_, "get() on an empty Future");
+    if (state_->blocking() == BlockingWait::refused && !state_->completed()) {
+      throw std::logic_error(
+          "Future::get() on the simulator's thread would wait forever (nothing else runs the "
+          "world): inside an actor use ctx.await(future), in a scenario a script's await, from "
+          "a test run the world until future.ready()");
+    }
     state_->wait();
     return take();
   }
@@ -163,7 +182,10 @@ class Future {
 template <class T>
 class Promise {
  public:
-  Promise() : state_(new detail::FutureState<T>()) {}
+  /// `blocking`: whether get() may block on the future (refused where one thread runs
+  /// everything, as in the simulator; ask and when_terminated pass their system's answer).
+  explicit Promise(BlockingWait blocking = BlockingWait::allowed)
+      : state_(new detail::FutureState<T>(blocking)) {}
 
   Future<T> future() const { return Future<T>(state_); }
   bool try_complete(Result<T> result) { return state_->try_complete(std::move(result)); }

@@ -14,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <orrery/actor/future.hpp>
+#include <orrery/actor/message_roundtrip.hpp>
 #include <orrery/remote/any_message.hpp>
 #include <orrery/remote/wire.hpp>
 #include <shared_mutex>
@@ -31,7 +32,7 @@ template <class... Ts>
 struct is_variant_type<std::variant<Ts...>> : std::true_type {};
 }  // namespace detail
 
-class Serialization {
+class Serialization final : public MessageRoundtrip {
  public:
   using Encoder = std::function<Status(const void* message, std::string& out, RefContext& refs)>;
   using Decoder = std::function<Result<AnyMessage>(std::string_view payload, RefContext& refs)>;
@@ -95,6 +96,10 @@ class Serialization {
     if (!taken) return make_error(Errc::corrupt, "manifest " + encoded->manifest + " decoded to another type");
     return std::move(*taken);
   }
+
+  /// The type-erased round trip the actor system's serialize-everything mode uses.
+  Result<AnyMessage> roundtrip(std::type_index type, std::string_view type_name,
+                               const void* message, RefContext& refs) const override;
 
   /// Caps a payload's size when decoding (bytes).
   static constexpr int payload_bytes_max = 64 << 20;

@@ -99,6 +99,10 @@ class World {
   Stop run_for(Duration duration);
   /// Runs until nothing is ready and no event is pending, or `limit` of virtual time passed.
   Stop run_until_quiescent(Duration limit);
+  /// The simulated executors' drive_until: from the test's thread, runs the world until `done`
+  /// holds, nothing is left to do, or `limit` passes, and returns true; from inside the world
+  /// (a turn, a script, an event) it returns false at once, since the world is already running.
+  bool drive_until(const std::function<bool()>& done, Duration limit);
   /// Runs a scenario script on a fiber until it returns; an error when it throws, or when it
   /// has not finished after `limit` of virtual time (with a report of who waits on what).
   Status run_script(std::string name, UniqueFunction<void(Script&)> body,

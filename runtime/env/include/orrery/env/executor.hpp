@@ -4,6 +4,9 @@
 // ready Runnables is drawn from the seed.
 
 #include <cstdint>
+#include <functional>
+
+#include <orrery/core/time.hpp>
 
 namespace orrery {
 
@@ -53,9 +56,17 @@ class Executor {
   virtual std::uint32_t concurrency() const noexcept = 0;
   /// Whether a thread outside the executor may block until scheduled work is done. False when
   /// the executor runs on its caller's own thread (the simulator): there, waiting would never
-  /// end, so whoever would wait must run the world instead (or, dropping a live ActorSystem,
-  /// crash it).
+  /// end, so whoever would wait must drive the executor instead (drive_until).
   virtual bool supports_blocking_wait() const noexcept { return true; }
+  /// Runs the executor's work (and its timers) on the calling thread until `done` holds, nothing
+  /// is left to run, or `limit` of its time has passed; false, at once, when it cannot be driven
+  /// from here: an executor with threads of its own (block instead), or a single-threaded one
+  /// whose loop is already running (the simulator's, called from inside the world).
+  virtual bool drive_until(const std::function<bool()>& done, Duration limit) {
+    static_cast<void>(done);
+    static_cast<void>(limit);
+    return false;
+  }
 };
 
 }  // namespace orrery

@@ -192,6 +192,7 @@ class CellBase : public Runnable {
   void finish_stop();
   void stop_children();
   bool restart_allowed(const SupervisorStrategy& strategy);
+  bool in_restart_setup() const noexcept;  // a restart's setup is running
   Duration next_backoff(const SupervisorStrategy& strategy);
   std::size_t child_count() const noexcept;
   void post_system_to_terminated(SystemMessage* message);

@@ -106,18 +106,17 @@ template <class T, class F>
 void ActorContext<M>::pipe_to_self(Future<T> future, F adapt) {
   static_assert(std::is_invocable_r_v<M, F&, const Result<T>&>,
                 "pipe_to_self's adapter turns const Result<T>& into M");
+  ORRERY_ASSERT(future.valid(), "pipe_to_self of an empty future");
   IntrusivePtr<TypedCell<M>> self(&cell());
-  future.on_complete([self, adapt = std::move(adapt)](const Result<T>& result) mutable {
-    std::optional<M> message;
-    try {
-      message.emplace(adapt(result));
-    } catch (...) {
-      auto* failure = new SystemMessage(SystemMessage::Kind::run);
-      failure->task = [error = std::current_exception()](CellBase&) { std::rethrow_exception(error); };
-      self->post_system(failure);
-      return;
-    }
-    self->tell(std::move(*message));
+  // The completing thread (a timer, a gRPC or a sender thread) only queues; `adapt` runs in the
+  // actor's turn, reading the result the shared state keeps (no copy of it).
+  IntrusivePtr<detail::FutureState<T>> state(future.state());
+  future.on_complete([self, state, adapt = std::move(adapt)](const Result<T>&) mutable {
+    self->tell_adaptation(type_name<Result<T>>(),
+                          [state = std::move(state), adapt = std::move(adapt)](TypedCell<M>& cell) mutable {
+                            cell.deliver_adapted([&] { return M(adapt(state->result())); },
+                                                 TypedCell<M>::AdaptFailure::fails_actor);
+                          });
   });
 }
 template <class M>
@@ -125,6 +124,10 @@ template <class Res, class Req, class MakeRequest, class F>
 void ActorContext<M>::ask(const ActorRef<Req>& target, MakeRequest make_request, Duration timeout,
                           F adapt) {
   pipe_to_self(orrery::ask<Res>(target, std::move(make_request), timeout), std::move(adapt));
+}
+template <class M>
+bool ActorContext<M>::in_turn() const noexcept {
+  return cell().host() != nullptr;
 }
 template <class M>
 template <class T>

@@ -6,6 +6,10 @@
 // without it, so a turn takes the lock about twice however many messages it handles. A bounded
 // mailbox keeps a ring under the lock instead and hands out one message at a time, so that its
 // overflow policies (drop the oldest) see every queued message.
+//
+// Adaptations (a message adapter's N, a piped future's result) wait in the mailbox as closures
+// that make an M inside the turn. They keep their place among the messages: each records how
+// many mailbox messages were queued before it, and the turn runs it once those are handled.
 
 #include <algorithm>
 #include <deque>
@@ -22,7 +26,6 @@
 #include <orrery/core/prng.hpp>
 #include <orrery/core/type_name.hpp>
 #include <orrery/fiber/fiber_host.hpp>
-#include <orrery/remote/serialization.hpp>
 
 namespace orrery {
 
@@ -39,7 +42,10 @@ class TypedCell final : public CellBase, public Recipient<M>, public ActorContex
     if (behavior_.kind() != BehaviorKind::deferred) set_lifecycle(Lifecycle::running);
   }
 
-  ~TypedCell() override { delete typed_; }
+  ~TypedCell() override {
+    delete typed_;
+    delete adaptations_in_;
+  }
 
   // ---- Recipient<M> ----
   void tell(M&& message) override {
@@ -67,6 +73,60 @@ class TypedCell final : public CellBase, public Recipient<M>, public ActorContex
     lock_.unlock();
     if (idle) schedule_from_idle();
   }
+  /// What an adapter or pipe_to_self queues: `run` makes the M and handles it, in the turn.
+  using AdaptationTask = UniqueFunction<void(TypedCell&)>;
+  struct Adaptation {
+    std::uint32_t before = 0;    // runs before mailbox (or batch) message number `before`
+    std::string_view type_name;  // of what it adapts, for dead letters
+    AdaptationTask run;
+  };
+  /// Thread-safe: queues an adaptation behind the messages already in the mailbox. It does not
+  /// count against a bounded mailbox's capacity; to a terminated actor it is a dead letter.
+  void tell_adaptation(std::string_view type_name, AdaptationTask run) {
+    lock_.lock();
+    if (lifecycle_.load(std::memory_order_relaxed) == Lifecycle::terminated) {
+      lock_.unlock();
+      system().dead_letter(CellBase::path(), type_name, "recipient terminated");
+      return;
+    }
+    try {
+      if (adaptations_in_ == nullptr) adaptations_in_ = new std::vector<Adaptation>();
+      const std::size_t queued = bounded_ ? typed_->bounded.size() : inbox_.size();
+      adaptations_in_->push_back(
+          Adaptation{static_cast<std::uint32_t>(queued), type_name, std::move(run)});
+    } catch (...) {
+      lock_.unlock();
+      throw;
+    }
+    const bool idle = !scheduled_;
+    scheduled_ = true;
+    lock_.unlock();
+    if (idle) schedule_from_idle();
+  }
+
+  /// How a throw from an adaptation's function counts.
+  enum class AdaptFailure : std::uint8_t { signals, fails_actor };
+  /// In the turn: makes the adapted message with `make` and handles it. A throw drops it and
+  /// signals MessageAdaptionFailure (a message adapter) or fails the actor (pipe_to_self).
+  template <class Make>
+  void deliver_adapted(Make&& make, AdaptFailure on_failure) {
+    ORRERY_ASSERT(host_ != nullptr, "an adaptation runs only inside the actor's turn");
+    std::optional<M> adapted;
+    try {
+      adapted.emplace(make());
+    } catch (const FiberCancelled&) {
+      throw;
+    } catch (...) {
+      if (on_failure == AdaptFailure::signals) {
+        deliver_adaption_failure(std::current_exception());
+      } else {
+        handle_failure(std::current_exception(), "a completion");
+      }
+      return;
+    }
+    handle_message(*adapted);
+  }
+
   std::string path() const override { return CellBase::path(); }
   /// The actor's id mixed with its system's incarnation: a restarted node numbers its actors
   /// the same way, and a ref to the old incarnation's actor must not reach the new one.
@@ -112,6 +172,7 @@ class TypedCell final : public CellBase, public Recipient<M>, public ActorContex
     std::optional<Behavior<M>> supervised;      // the supervise behavior: clauses, restart target
     std::optional<Behavior<M>> stopped_action;  // behaviors::stopped(f)
     std::deque<M> unstashed;                    // handled before the mailbox
+    std::deque<Adaptation> adaptations;         // the batch's, `before` counts in batch_
     std::optional<StashBuffer<M>> stash;
     std::optional<TimerScheduler<M>> scheduler;
     std::vector<Timer> timers;
@@ -271,10 +332,12 @@ class TypedCell final : public CellBase, public Recipient<M>, public ActorContex
   void drain_mailbox(const char* reason) override {
     MessageBuffer<M> inbox;
     std::deque<M> bounded;
+    std::vector<Adaptation> adaptations;  // never run: the actor stopped
     {
       SpinLockGuard guard(lock_);
       inbox.swap(inbox_);
       if (typed_ != nullptr) bounded.swap(typed_->bounded);
+      if (adaptations_in_ != nullptr) adaptations.swap(*adaptations_in_);
     }
     const bool report = reason != nullptr && reason[0] != '\0';
     std::string self_path;  // built only if something is dead-lettered: most stops drain nothing
@@ -283,7 +346,17 @@ class TypedCell final : public CellBase, public Recipient<M>, public ActorContex
       if (self_path.empty()) self_path = CellBase::path();
       system().dead_letter(self_path, message_type_name(message), reason);
     };
+    auto dead_adaptation = [&](const Adaptation& adaptation) {
+      if (!report) return;
+      if (self_path.empty()) self_path = CellBase::path();
+      system().dead_letter(self_path, adaptation.type_name, reason);
+    };
+    for (const Adaptation& adaptation : adaptations)
+      dead_adaptation(adaptation);
     if (typed_ != nullptr) {
+      for (const Adaptation& adaptation : typed_->adaptations)
+        dead_adaptation(adaptation);
+      typed_->adaptations.clear();
       for (M& message : typed_->unstashed)
         dead(message);
       typed_->unstashed.clear();
@@ -308,8 +381,13 @@ class TypedCell final : public CellBase, public Recipient<M>, public ActorContex
     behavior_ = Behavior<M>();
     delete std::exchange(typed_, nullptr);
     batch_.release();
-    SpinLockGuard guard(lock_);
-    inbox_.release();
+    std::vector<Adaptation>* adaptations = nullptr;
+    {
+      SpinLockGuard guard(lock_);
+      inbox_.release();
+      adaptations = std::exchange(adaptations_in_, nullptr);
+    }
+    delete adaptations;  // outside the lock: their closures release refs
   }
 
   void fire_timer(std::uint64_t key, std::uint64_t generation) override {
@@ -407,8 +485,18 @@ class TypedCell final : public CellBase, public Recipient<M>, public ActorContex
         handle_message(message);
         continue;
       }
-      if (batch_read_ == batch_.size() && !refill_batch()) return false;
-      if (batch_read_ == batch_.size()) continue;  // only system messages arrived
+      if (typed_ != nullptr && !typed_->adaptations.empty() &&
+          typed_->adaptations.front().before <= batch_read_) {
+        if (budget-- == 0) break;
+        Adaptation adaptation = std::move(typed_->adaptations.front());
+        typed_->adaptations.pop_front();
+        adaptation.run(*this);
+        continue;
+      }
+      if (batch_read_ == batch_.size()) {
+        if (!refill_batch()) return false;
+        continue;  // the new batch may open with adaptations, or only system messages came
+      }
       if (budget-- == 0) break;
       handle_message(batch_[batch_read_++]);
     }
@@ -419,33 +507,73 @@ class TypedCell final : public CellBase, public Recipient<M>, public ActorContex
 
   /// Takes the next messages from the mailbox; false when the cell went idle.
   bool refill_batch() {
+    ORRERY_ASSERT(typed_ == nullptr || typed_->adaptations.empty(),
+                  "a batch is done only once its adaptations ran");
     batch_.clear();
     batch_read_ = 0;
     SpinLockGuard guard(lock_);
+    bool adapting = false;
     if (bounded_) {
+      adapting = take_adaptations(1);
       if (typed_ != nullptr && !typed_->bounded.empty()) {
         batch_.push_back(std::move(typed_->bounded.front()));
         typed_->bounded.pop_front();
       }
     } else {
       batch_.swap(inbox_);
+      adapting = take_adaptations(batch_.size());
     }
-    if (!batch_.empty() || has_system_messages()) return true;
+    if (!batch_.empty() || adapting || has_system_messages()) return true;
     host_ = nullptr;
     scheduled_ = false;
     return false;
   }
 
+  /// With lock_ held, at a refill that takes `taken` messages from the mailbox: moves the queued
+  /// adaptations due before the end of them to the turn, and renumbers the rest against what
+  /// stays queued. True if any moved.
+  bool take_adaptations(std::size_t taken) {
+    if (adaptations_in_ == nullptr || adaptations_in_->empty()) return false;
+    auto& pending = *adaptations_in_;
+    auto& due = typed().adaptations;
+    const std::uint32_t count = static_cast<std::uint32_t>(taken);
+    std::size_t kept = 0;
+    for (Adaptation& adaptation : pending) {  // in queueing order, so `before` never decreases
+      if (adaptation.before <= count && (bounded_ ? adaptation.before == 0 : true)) {
+        due.push_back(std::move(adaptation));
+      } else {
+        adaptation.before -= count;
+        pending[kept++] = std::move(adaptation);
+      }
+    }
+    pending.erase(pending.begin() + static_cast<std::ptrdiff_t>(kept), pending.end());
+    return !due.empty();
+  }
+
   /// The serialize-everything test mode: the message that arrives is the decoded copy.
+  /// Through the system's type-erased hook: the actor API compiles no wire format.
   bool roundtrip_through_serialization(M& message) {
-    Result<M> copy = system().serialization().roundtrip(message, system().ref_context());
-    if (!copy.ok()) {
-      system().log(LogLevel::error, CellBase::path(),
-                   "message not serializable: " + copy.error().message);
+    auto erased = [this](const auto& value) {
+      using T = std::decay_t<decltype(value)>;
+      return system().roundtrip(typeid(T), type_name<T>(), &value);
+    };
+    Result<AnyMessage> copy = [&] {
+      if constexpr (requires { std::variant_size<M>::value; }) {
+        return std::visit(erased, message);  // the alternative it holds goes on the wire
+      } else {
+        return erased(message);
+      }
+    }();
+    std::optional<M> decoded;
+    if (copy.ok()) decoded = take_as<M>(*copy);
+    if (!decoded) {
+      const std::string reason = copy.ok() ? "it decoded to " + std::string(copy->type_name())
+                                           : copy.error().message;
+      system().log(LogLevel::error, CellBase::path(), "message not serializable: " + reason);
       system().dead_letter(CellBase::path(), message_type_name(message), "not serializable");
       return false;
     }
-    message = std::move(copy).value();
+    message = std::move(*decoded);
     return true;
   }
 
@@ -462,6 +590,10 @@ class TypedCell final : public CellBase, public Recipient<M>, public ActorContex
         case OverflowPolicy::drop_oldest:
           dropped.emplace(std::move(state.bounded.front()));
           state.bounded.pop_front();
+          if (adaptations_in_ != nullptr) {  // they keep their place among what stays
+            for (Adaptation& adaptation : *adaptations_in_)
+              if (adaptation.before > 0) --adaptation.before;
+          }
           reason = "mailbox full: oldest dropped";
           break;
         case OverflowPolicy::fail_sender:
@@ -597,6 +729,7 @@ class TypedCell final : public CellBase, public Recipient<M>, public ActorContex
   MessageBuffer<M> inbox_;  // under lock_
   MessageBuffer<M> batch_;  // the turn's
   TypedExtras* typed_ = nullptr;
+  std::vector<Adaptation>* adaptations_in_ = nullptr;  // under lock_; allocated on first use
 };
 
 namespace detail {
@@ -617,7 +750,8 @@ ActorRef<M> spawn_cell(ActorSystem& system, CellBase& parent, Behavior<M> behavi
   return ActorRef<M>(std::move(ref));
 }
 
-/// A message adapter's recipient: converts N to M on the sender's thread.
+/// A message adapter's recipient: queues each N in its target's mailbox, where the target's
+/// turn converts it to M (Akka's AdaptMessage): the conversion never runs on the sender's thread.
 template <class N, class M, class F>
 class AdapterRecipient final : public Recipient<N> {
  public:
@@ -626,19 +760,13 @@ class AdapterRecipient final : public Recipient<N> {
         adapt_(std::move(adapt)),
         id_(target.CellBase::system().next_actor_id()) {}
   void tell(N&& message) override {
-    std::optional<M> adapted;
-    try {
-      adapted.emplace(adapt_(std::move(message)));
-    } catch (...) {
-      auto* failure = new SystemMessage(SystemMessage::Kind::run);
-      failure->task = [error = std::current_exception()](CellBase& cell) {
-        auto& typed = static_cast<TypedCell<M>&>(cell);
-        typed.deliver_adaption_failure(error);
-      };
-      target_->post_system(failure);
-      return;
-    }
-    target_->tell(std::move(*adapted));
+    IntrusivePtr<AdapterRecipient> self(this);
+    target_->tell_adaptation(
+        message_type_name(message),
+        [self = std::move(self), message = std::move(message)](TypedCell<M>& cell) mutable {
+          cell.deliver_adapted([&] { return M(self->adapt_(std::move(message))); },
+                               TypedCell<M>::AdaptFailure::signals);
+        });
   }
   std::string path() const override {
     return target_->path() + "/$$adapter-" + std::to_string(id_);
