@@ -1,9 +1,11 @@
 // Timers (single, fixed delay, fixed rate, keyed, cancelled on stop), receive timeouts, ask from
 // outside and inside, await, adapters and pipe_to_self.
-#include <catch2/catch.hpp>
-#include <orrery/actor.hpp>
 #include <support/harnesses.hpp>
 #include <support/recorder.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <orrery/actor.hpp>
 
 namespace orrery {
 namespace {
@@ -14,7 +16,8 @@ struct Tick {
   std::string key;
 };
 
-TEMPLATE_TEST_CASE("timers fire on time, keyed, replaced, cancelled", "[timers]", ORRERY_HARNESSES) {
+TEMPLATE_TEST_CASE("timers fire on time, keyed, replaced, cancelled", "[timers]",
+                   ORRERY_HARNESSES) {
   TestType h;
   auto system = ActorSystem::create(h.env());
   test::Recorder<std::string> out(*system);
@@ -23,31 +26,33 @@ TEMPLATE_TEST_CASE("timers fire on time, keyed, replaced, cancelled", "[timers]"
     std::string key;
   };
   using M = std::variant<Tick, Cancel>;
-  auto ref = system->spawn(
-      behaviors::setup<M>([reply](ActorContext<M>& ctx) {
-        auto& timers = ctx.timers();
-        timers.start_single_timer("once", M(Tick{"once"}), 50ms);
-        timers.start_single_timer("replaced", M(Tick{"replaced-old"}), 30ms);
-        timers.start_single_timer("replaced", M(Tick{"replaced-new"}), 60ms);
-        timers.start_timer_with_fixed_delay("every", M(Tick{"every"}), 20ms);
-        timers.start_single_timer("cancelled", M(Tick{"cancelled"}), 40ms);
-        timers.cancel("cancelled");
-        return behaviors::receive<M>(
-            [reply](ActorContext<M>& inner, Tick& t) {
-              reply.tell(t.key);
-              if (t.key == "every" && inner.timers().is_timer_active("every") &&
-                  !inner.timers().is_timer_active("once")) {
-                inner.timers().cancel("every");
-              }
-            },
-            [](ActorContext<M>& inner, Cancel& c) { inner.timers().cancel(c.key); });
-      }),
-      "timed");
-  REQUIRE(h.run_until([&] {
-    auto seen = out.messages();
-    return std::count(seen.begin(), seen.end(), "replaced-new") == 1 &&
-           std::count(seen.begin(), seen.end(), "once") == 1;
-  }, 5s));
+  auto ref =
+      system->spawn(behaviors::setup<M>([reply](ActorContext<M>& ctx) {
+                      auto& timers = ctx.timers();
+                      timers.start_single_timer("once", M(Tick{"once"}), 50ms);
+                      timers.start_single_timer("replaced", M(Tick{"replaced-old"}), 30ms);
+                      timers.start_single_timer("replaced", M(Tick{"replaced-new"}), 60ms);
+                      timers.start_timer_with_fixed_delay("every", M(Tick{"every"}), 20ms);
+                      timers.start_single_timer("cancelled", M(Tick{"cancelled"}), 40ms);
+                      timers.cancel("cancelled");
+                      return behaviors::receive<M>(
+                          [reply](ActorContext<M>& inner, Tick& t) {
+                            reply.tell(t.key);
+                            if (t.key == "every" && inner.timers().is_timer_active("every") &&
+                                !inner.timers().is_timer_active("once")) {
+                              inner.timers().cancel("every");
+                            }
+                          },
+                          [](ActorContext<M>& inner, Cancel& c) { inner.timers().cancel(c.key); });
+                    }),
+                    "timed");
+  REQUIRE(h.run_until(
+      [&] {
+        auto seen = out.messages();
+        return std::count(seen.begin(), seen.end(), "replaced-new") == 1 &&
+               std::count(seen.begin(), seen.end(), "once") == 1;
+      },
+      5s));
   h.pass(200ms);
   auto seen = out.messages();
   REQUIRE(std::count(seen.begin(), seen.end(), "replaced-old") == 0);
@@ -63,14 +68,15 @@ TEMPLATE_TEST_CASE("a stopped actor's timers never fire", "[timers]", ORRERY_HAR
   auto system = ActorSystem::create(h.env());
   test::Recorder<std::string> out(*system);
   auto reply = out.ref();
-  auto ref = system->spawn(behaviors::setup<Tick>([reply](ActorContext<Tick>& ctx) {
-                             ctx.timers().start_timer_at_fixed_rate("rate", Tick{"rate"}, 10ms);
-                             return behaviors::receive<Tick>([reply](ActorContext<Tick>&, Tick& t) -> Behavior<Tick> {
-                               reply.tell(t.key);
-                               return behaviors::stopped();
-                             });
-                           }),
-                           "once-then-stop");
+  auto ref = system->spawn(
+      behaviors::setup<Tick>([reply](ActorContext<Tick>& ctx) {
+        ctx.timers().start_timer_at_fixed_rate("rate", Tick{"rate"}, 10ms);
+        return behaviors::receive<Tick>([reply](ActorContext<Tick>&, Tick& t) -> Behavior<Tick> {
+          reply.tell(t.key);
+          return behaviors::stopped();
+        });
+      }),
+      "once-then-stop");
   REQUIRE(h.run_until(out.has(1), 5s));
   h.pass(100ms);
   REQUIRE(out.count() == 1);
@@ -84,14 +90,15 @@ TEMPLATE_TEST_CASE("receive timeout fires after silence and is reset by messages
   auto system = ActorSystem::create(h.env());
   test::Recorder<std::string> out(*system);
   auto reply = out.ref();
-  auto ref = system->spawn(behaviors::setup<Tick>([reply](ActorContext<Tick>& ctx) {
-                             ctx.set_receive_timeout(100ms, Tick{"timeout"});
-                             return behaviors::receive<Tick>([reply](ActorContext<Tick>& inner, Tick& t) {
-                               reply.tell(t.key);
-                               if (t.key == "timeout") inner.cancel_receive_timeout();
-                             });
-                           }),
-                           "idle");
+  auto ref =
+      system->spawn(behaviors::setup<Tick>([reply](ActorContext<Tick>& ctx) {
+                      ctx.set_receive_timeout(100ms, Tick{"timeout"});
+                      return behaviors::receive<Tick>([reply](ActorContext<Tick>& inner, Tick& t) {
+                        reply.tell(t.key);
+                        if (t.key == "timeout") inner.cancel_receive_timeout();
+                      });
+                    }),
+                    "idle");
   h.pass(60ms);
   ref.tell(Tick{"keepalive"});
   h.pass(60ms);
@@ -108,7 +115,8 @@ struct Query {
 };
 
 Behavior<Query> doubler() {
-  return behaviors::receive<Query>([](ActorContext<Query>&, Query& q) { q.reply_to.tell(q.n * 2); });
+  return behaviors::receive<Query>(
+      [](ActorContext<Query>&, Query& q) { q.reply_to.tell(q.n * 2); });
 }
 
 TEMPLATE_TEST_CASE("await inside an actor suspends only that actor's mailbox", "[ask]",
@@ -117,28 +125,31 @@ TEMPLATE_TEST_CASE("await inside an actor suspends only that actor's mailbox", "
   auto system = ActorSystem::create(h.env());
   test::Recorder<std::string> out(*system);
   auto reply = out.ref();
-  auto slow = system->spawn(
-      behaviors::setup<Query>([](ActorContext<Query>& ctx) {
-        return behaviors::receive<Query>([&ctx](ActorContext<Query>&, Query& q) {
-          ctx.schedule_once(50ms, q.reply_to, q.n * 2);
-        });
-      }),
-      "slow");
+  auto slow =
+      system->spawn(behaviors::setup<Query>([](ActorContext<Query>& ctx) {
+                      return behaviors::receive<Query>([&ctx](ActorContext<Query>&, Query& q) {
+                        ctx.schedule_once(50ms, q.reply_to, q.n * 2);
+                      });
+                    }),
+                    "slow");
   struct Start {
     int n = 0;
   };
   struct Other {};
   using M = std::variant<Start, Other>;
-  auto client = system->spawn(
-      behaviors::receive<M>(
-          [slow, reply](ActorContext<M>& ctx, Start& s) {
-            reply.tell("asking");
-            Result<int> answer = ctx.await(
-                ask<int>(slow, [n = s.n](ActorRef<int> r) { return Query{n, r}; }, 1s));
-            reply.tell("answer " + std::to_string(answer.value()));
-          },
-          [reply](ActorContext<M>&, Other&) { reply.tell("other"); }),
-      "client");
+  auto client = system->spawn(behaviors::receive<M>(
+                                  [slow, reply](ActorContext<M>& ctx, Start& s) {
+                                    reply.tell("asking");
+                                    Result<int> answer = ctx.await(ask<int>(
+                                        slow,
+                                        [n = s.n](ActorRef<int> r) {
+                                          return Query{n, r};
+                                        },
+                                        1s));
+                                    reply.tell("answer " + std::to_string(answer.value()));
+                                  },
+                                  [reply](ActorContext<M>&, Other&) { reply.tell("other"); }),
+                              "client");
   auto bystander = system->spawn(doubler(), "bystander");
   client.tell(Start{21});
   client.tell(Other{});
@@ -161,8 +172,14 @@ TEMPLATE_TEST_CASE("ctx.ask, adapters and pipe_to_self deliver to the actor", "[
   auto client = system->spawn(
       behaviors::setup<M>([target, reply](ActorContext<M>& ctx) {
         ctx.template ask<int>(
-            target, [](ActorRef<int> r) { return Query{5, r}; }, 1s,
-            [](const Result<int>& r) { return M(std::string("ask ") + std::to_string(r.value())); });
+            target,
+            [](ActorRef<int> r) {
+              return Query{5, r};
+            },
+            1s,
+            [](const Result<int>& r) {
+              return M(std::string("ask ") + std::to_string(r.value()));
+            });
         ActorRef<int> adapter = ctx.template message_adapter<int>([](int n) {
           if (n < 0) throw std::invalid_argument("negative");
           return M(std::string("adapted ") + std::to_string(n));
@@ -183,21 +200,34 @@ TEMPLATE_TEST_CASE("ctx.ask, adapters and pipe_to_self deliver to the actor", "[
   REQUIRE(h.run_until(out.has(4), 5s));
   auto seen = out.messages();
   std::sort(seen.begin(), seen.end());
-  REQUIRE(seen == std::vector<std::string>{"adapted 7", "adaption failed: negative", "ask 10",
-                                           "piped 9"});
+  REQUIRE(seen ==
+          std::vector<std::string>{"adapted 7", "adaption failed: negative", "ask 10", "piped 9"});
   h.shutdown(system);
 }
 
 TEMPLATE_TEST_CASE("a late reply to a timed-out ask is a dead letter", "[ask]", ORRERY_HARNESSES) {
   TestType h;
   auto system = ActorSystem::create(h.env());
-  auto never = system->spawn(behaviors::receive<Query>([](ActorContext<Query>&, Query&) {}), "sink");
+  auto never =
+      system->spawn(behaviors::receive<Query>([](ActorContext<Query>&, Query&) {}), "sink");
   test::Recorder<ActorRef<int>> captured(*system);
-  auto keeper = system->spawn(
-      behaviors::receive<Query>([c = captured.ref()](ActorContext<Query>&, Query& q) { c.tell(q.reply_to); }),
-      "keeper");
-  auto lost = ask<int>(never, [](ActorRef<int> r) { return Query{1, r}; }, 50ms);
-  auto late = ask<int>(keeper, [](ActorRef<int> r) { return Query{1, r}; }, 50ms);
+  auto keeper =
+      system->spawn(behaviors::receive<Query>([c = captured.ref()](ActorContext<Query>&, Query& q) {
+                      c.tell(q.reply_to);
+                    }),
+                    "keeper");
+  auto lost = ask<int>(
+      never,
+      [](ActorRef<int> r) {
+        return Query{1, r};
+      },
+      50ms);
+  auto late = ask<int>(
+      keeper,
+      [](ActorRef<int> r) {
+        return Query{1, r};
+      },
+      50ms);
   REQUIRE(h.run_until([&] { return lost.ready() && late.ready(); }, 5s));
   REQUIRE(lost.take().error().code == Errc::timeout);
   REQUIRE(late.take().error().code == Errc::timeout);
@@ -422,6 +452,46 @@ TEMPLATE_TEST_CASE("a sender's order holds through a message adapter, under any 
     REQUIRE(seen[3 * i + 1] == std::to_string(i));
     REQUIRE(seen[3 * i + 2] == "b");
   }
+  h.shutdown(system);
+}
+
+TEMPLATE_TEST_CASE("one message adapter per type - the same ref again, the newest function",
+                   "[ask]", ORRERY_HARNESSES) {
+  TestType h;
+  auto system = ActorSystem::create(h.env());
+  test::Recorder<std::string> out(*system);
+  test::Recorder<ActorRef<int>> ints(*system);
+  test::Recorder<ActorRef<std::string>> strings(*system);
+  using T = std::variant<int, std::string>;
+  // Each int it handles asks for the int adapter again, with a function naming the turn: an
+  // actor asking in every turn must not pile up adapters (nor exported refs, once on the wire).
+  auto target = system->spawn(
+      behaviors::setup<T>([o = out.ref(), i = ints.ref(), s = strings.ref()](ActorContext<T>& ctx) {
+        i.tell(ctx.template message_adapter<int>(
+            [](int n) { return T(std::string("first ") + std::to_string(n)); }));
+        s.tell(ctx.template message_adapter<std::string>([](std::string text) { return T(text); }));
+        return behaviors::receive<T>(
+            [i](ActorContext<T>& ctx, int& n) {
+              i.tell(ctx.template message_adapter<int>([n](int m) {
+                return T("after " + std::to_string(n) + ": " + std::to_string(m));
+              }));
+            },
+            [o](ActorContext<T>&, std::string& text) { o.tell(text); });
+      }),
+      "target");
+  REQUIRE(h.run_until([&] { return ints.count() >= 1 && strings.count() >= 1; }, 5s));
+  const ActorRef<int> first = ints.messages()[0];
+  first.tell(1);
+  REQUIRE(h.run_until(out.has(1), 5s));
+  target.tell(T(41));  // asks again: the same ref, a new function
+  REQUIRE(h.run_until(ints.has(2), 5s));
+  const ActorRef<int> second = ints.messages()[1];
+  REQUIRE(second == first);
+  REQUIRE(second.path() == first.path());
+  REQUIRE(!(UntypedActorRef(strings.messages()[0]) == UntypedActorRef(first)));
+  first.tell(2);  // the old ref runs the newest function
+  REQUIRE(h.run_until(out.has(2), 5s));
+  REQUIRE(out.messages() == std::vector<std::string>{"first 1", "after 41: 2"});
   h.shutdown(system);
 }
 

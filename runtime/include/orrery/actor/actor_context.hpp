@@ -95,6 +95,10 @@ class ActorContext {
   /// `adapt` runs inside this actor's turn (it may read and change the actor's state), in
   /// mailbox order with the messages sent straight to the actor, and never after it stopped.
   /// A throwing `adapt` drops the message and signals MessageAdaptionFailure.
+  /// One adapter per message type, as in Akka: asking again for N's adapter returns the same
+  /// ref (its path and uid, so a ref written to the wire is exported once) with `adapt`
+  /// replacing the previous function for messages not yet adapted. An actor that asks for an
+  /// adapter in every turn therefore holds one per type, not one per call.
   template <class N, class F>
   ActorRef<N> message_adapter(F adapt);
 

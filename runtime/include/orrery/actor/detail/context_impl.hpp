@@ -98,8 +98,18 @@ template <class M>
 template <class N, class F>
 ActorRef<N> ActorContext<M>::message_adapter(F adapt) {
   static_assert(std::is_invocable_r_v<M, F&, N&&>, "an adapter turns N into M");
-  return ActorRef<N>(IntrusivePtr<Recipient<N>>(
-      new detail::AdapterRecipient<N, M, F>(cell(), std::move(adapt))));
+  using Adapter = detail::AdapterRecipient<N, M>;
+  // Keyed by the type's name: a string, so that nothing depends on where a type_info lives.
+  auto& adapters = cell().typed().adapters;
+  const std::string_view key = type_name<N>();
+  if (auto found = adapters.find(key); found != adapters.end()) {
+    auto* adapter = static_cast<Adapter*>(found->second.get());
+    adapter->replace(std::move(adapt));
+    return ActorRef<N>(IntrusivePtr<Recipient<N>>(adapter));
+  }
+  IntrusivePtr<Adapter> adapter(new Adapter(cell(), std::move(adapt)));
+  adapters.emplace(std::string(key), adapter);
+  return ActorRef<N>(IntrusivePtr<Recipient<N>>(std::move(adapter)));
 }
 template <class M>
 template <class T, class F>

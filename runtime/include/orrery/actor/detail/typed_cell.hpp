@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <map>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -24,6 +25,7 @@
 #include <orrery/actor/detail/cell.hpp>
 #include <orrery/core/message_buffer.hpp>
 #include <orrery/core/prng.hpp>
+#include <orrery/core/unique_function.hpp>
 #include <orrery/core/type_name.hpp>
 #include <orrery/fiber/fiber_host.hpp>
 
@@ -178,6 +180,9 @@ class TypedCell final : public CellBase, public Recipient<M>, public ActorContex
     std::vector<Timer> timers;
     std::uint64_t next_generation = 0;
     std::vector<std::pair<UntypedActorRef, M>> watch_messages;
+    // ctx.message_adapter's refs, one per message type (by type name). They hold this cell and
+    // it holds them: release_state() deletes this struct when the actor stops, ending the cycle.
+    std::map<std::string, IntrusivePtr<RecipientBase>, std::less<>> adapters;
     MailboxConfig mailbox;
     std::deque<M> bounded;  // the bounded mailbox, under lock_
     std::optional<M> receive_timeout_message;
@@ -752,13 +757,21 @@ ActorRef<M> spawn_cell(ActorSystem& system, CellBase& parent, Behavior<M> behavi
 
 /// A message adapter's recipient: queues each N in its target's mailbox, where the target's
 /// turn converts it to M (Akka's AdaptMessage): the conversion never runs on the sender's thread.
-template <class N, class M, class F>
+/// The function is replaceable (ctx.message_adapter for the same N again) and read only in the
+/// target's turn, where it is also replaced, so it needs no lock.
+template <class N, class M>
 class AdapterRecipient final : public Recipient<N> {
  public:
+  template <class F>
   AdapterRecipient(TypedCell<M>& target, F adapt)
       : target_(&target),
         adapt_(std::move(adapt)),
         id_(target.CellBase::system().next_actor_id()) {}
+  /// In the target's turn only.
+  template <class F>
+  void replace(F adapt) {
+    adapt_ = UniqueFunction<M(N&&)>(std::move(adapt));
+  }
   void tell(N&& message) override {
     IntrusivePtr<AdapterRecipient> self(this);
     target_->tell_adaptation(
@@ -783,7 +796,7 @@ class AdapterRecipient final : public Recipient<N> {
 
  private:
   IntrusivePtr<TypedCell<M>> target_;
-  F adapt_;
+  UniqueFunction<M(N&&)> adapt_;
   std::uint64_t id_;
 };
 
