@@ -1,5 +1,5 @@
 // Behaviors that set up or wrap another: with_timers, with_stash, intercept, monitor,
-// log_messages.
+// log_messages, transform_messages.
 #include <atomic>
 #include <stdexcept>
 #include <support/harnesses.hpp>
@@ -159,6 +159,50 @@ TEST_CASE("log_messages logs each message and signal through the actor's logger"
   INFO(fmt::format("{}", fmt::join(lines, "\n")));
   REQUIRE(has("received int: 7"));
   REQUIRE(has("signal PostStop"));
+}
+
+struct Add {
+  int n = 0;
+};
+struct Shout {
+  std::string text;
+};
+struct Halt {};
+using Outer = std::variant<Add, Shout, Halt>;
+
+TEMPLATE_TEST_CASE("transform_messages serves a wider protocol with a narrower behavior",
+                   "[behavior][transform]", ORRERY_HARNESSES) {
+  TestType h;
+  auto system = ActorSystem::create(h.env());
+  test::Recorder<int> handled(*system);
+  test::Recorder<UnhandledMessage> unhandled(*system);
+  system->event_stream().subscribe(unhandled.ref());
+  auto reply = handled.ref();
+  auto inner = behaviors::receive<int>([reply](ActorContext<int>&, int& n) -> Behavior<int> {
+    if (n < 0) return behaviors::stopped();
+    reply.tell(n);
+    return behaviors::same();
+  });
+  auto outer =
+      system->spawn(behaviors::transform_messages<Outer>(inner,
+                                                         [](Outer& m) -> std::optional<int> {
+                                                           if (auto* add = std::get_if<Add>(&m))
+                                                             return add->n;
+                                                           if (std::holds_alternative<Halt>(m))
+                                                             return -1;
+                                                           return std::nullopt;
+                                                         }),
+                    "outer");
+  outer.tell(Add{1});
+  outer.tell(Shout{"not for the inner behavior"});
+  outer.tell(Add{2});
+  REQUIRE(h.run_until([&] { return handled.count() == 2 && unhandled.count() == 1; }, 5s));
+  REQUIRE(handled.messages() == std::vector<int>{1, 2});
+  REQUIRE(unhandled.messages()[0].recipient == "/user/outer");
+  REQUIRE(unhandled.messages()[0].message_type.find("Shout") != std::string::npos);
+  outer.tell(Halt{});  // the inner behavior stops: so does the outer actor
+  REQUIRE(h.run_until([&] { return outer.recipient()->terminated(); }, 5s));
+  h.shutdown(system);
 }
 
 }  // namespace

@@ -19,3 +19,4 @@
 #include <orrery/actor/spawn_protocol.hpp>
 #include <orrery/actor/status_reply.hpp>
 #include <orrery/actor/supervision.hpp>
+#include <orrery/actor/transform_messages.hpp>
