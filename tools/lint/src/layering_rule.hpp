@@ -1,5 +1,5 @@
 #pragma once
-// The layering check: a library includes only the layers below it (ARCHITECTURE.md).
+// The layering check: a library includes only the layers below it (docs/architecture.md).
 //  - layer-test-only: runtime/, cluster/, persistence/ never include orrery/sim/... or
 //    orrery/testkit/... (the production library links without them).
 //  - layer-upward: runtime/ never includes orrery/cluster/... or orrery/persistence/...;

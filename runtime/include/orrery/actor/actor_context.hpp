@@ -113,6 +113,13 @@ class ActorContext {
   template <class Res, class Req, class MakeRequest, class F>
   void ask(const ActorRef<Req>& target, MakeRequest make_request, Duration timeout, F adapt);
 
+  /// ask for a StatusReply<Res> (see <orrery/actor/status_reply.hpp>): `make_request` builds the
+  /// request from an ActorRef<StatusReply<Res>>, and `adapt(const Result<Res>&) -> M` gets the
+  /// value, the error text (Errc::refused) or the timeout.
+  template <class Res, class Req, class MakeRequest, class F>
+  void ask_with_status(const ActorRef<Req>& target, MakeRequest make_request, Duration timeout,
+                       F adapt);
+
   /// Whether the calling code runs inside this actor's turn: the only place where the actor's
   /// state may be touched (handlers, setups, signal handlers and the functions of adapters,
   /// pipe_to_self and ask all do).
@@ -124,7 +131,7 @@ class ActorContext {
   template <class T>
   Result<T> await(Future<T> future);
 
-  /// The actor's timers (the same object as behaviors::with_timers gives).
+  /// The actor's timers (the same object behaviors::with_timers gives its factory).
   TimerScheduler<M>& timers();
   /// The actor's stash, created with `capacity` on first use.
   StashBuffer<M>& stash(std::uint32_t capacity);

@@ -300,6 +300,31 @@ Supervise<M> supervise(Behavior<M> inner) {
   return Supervise<M>(std::move(inner));
 }
 
+/// Akka's Behaviors.withTimers: when the actor starts (and on each restart), calls
+/// `factory(TimerScheduler<M>&)` with the actor's timers (the same object as ctx.timers()) and
+/// becomes the behavior it returns. The timers are cancelled when the actor stops or restarts.
+template <class M, class F>
+Behavior<M> with_timers(F factory) {
+  static_assert(std::is_invocable_v<const F&, TimerScheduler<M>&>,
+                "with_timers' factory takes TimerScheduler<M>&");
+  return setup<M>([factory = std::move(factory)](ActorContext<M>& context) {
+    return detail::as_behavior<M>(factory(context.timers()));
+  });
+}
+
+/// Akka's Behaviors.withStash: when the actor starts (and on each restart), calls
+/// `factory(StashBuffer<M>&)` with the actor's stash of `capacity` messages (the same object as
+/// ctx.stash(capacity)) and becomes the behavior it returns.
+template <class M, class F>
+Behavior<M> with_stash(std::uint32_t capacity, F factory) {
+  static_assert(std::is_invocable_v<const F&, StashBuffer<M>&>,
+                "with_stash's factory takes StashBuffer<M>&");
+  ORRERY_ASSERT(capacity > 0, "a stash needs a capacity");
+  return setup<M>([capacity, factory = std::move(factory)](ActorContext<M>& context) {
+    return detail::as_behavior<M>(factory(context.stash(capacity)));
+  });
+}
+
 }  // namespace behaviors
 
 template <class M>

@@ -9,7 +9,7 @@
 //   probe.expect_message(0);
 //
 // Over the simulator, build it from a World's node (see <orrery/testkit/sim_fixture.hpp>); in
-// production, from a ProductionEnv and RealTime.
+// production, from a ProductionEnv and RealTime (<orrery/testkit/real_time.hpp>).
 
 #include <memory>
 #include <orrery/actor.hpp>
