@@ -82,6 +82,20 @@ bool overlap(const FaultAction& a, const FaultAction& b) {
   return a.at < end(b) && b.at < end(a);
 }
 
+// Two crashes of one node clash when their windows overlap or touch: a crash due at the
+// instant the other's restart is due would find the node still down, and be lost.
+std::optional<std::string> crash_clash(const FaultAction& a, const FaultAction& b) {
+  if (a.kind != FaultKind::crash || b.kind != FaultKind::crash) return std::nullopt;
+  const auto end = [](const FaultAction& x) {
+    return x.duration.count() == 0 ? Duration::max() : x.at + x.duration;
+  };
+  if (a.at > end(b) || b.at > end(a)) return std::nullopt;
+  for (const std::string& node : a.nodes) {
+    if (std::find(b.nodes.begin(), b.nodes.end(), node) != b.nodes.end()) return node;
+  }
+  return std::nullopt;
+}
+
 // Symmetric partitions disagree when one keeps two nodes together that the other separates.
 std::optional<std::string> disagreement(const FaultAction& a, const FaultAction& b) {
   const auto group_of = [](const FaultAction& x, const std::string& node) -> int {
@@ -164,6 +178,13 @@ Status validate(const FaultPlan& plan, const std::vector<std::string>& node_name
     }
     for (std::size_t j = 0; j < i; ++j) {
       const FaultAction& other = plan.actions[j];
+      // A node down for one crash cannot crash again; and the first restart would end both.
+      if (auto node = crash_clash(action, other)) {
+        return fail(
+            fmt::format("crashes '{}' while {} keeps it down (or restarts it at that "
+                        "instant)",
+                        *node, describe_action(j, other)));
+      }
       if (!overlap(action, other)) continue;
       if (action.kind == FaultKind::partition && other.kind == FaultKind::partition) {
         if (auto pair =
@@ -179,12 +200,6 @@ Status validate(const FaultPlan& plan, const std::vector<std::string>& node_name
       if (action.kind == FaultKind::disk_errors && other.kind == FaultKind::disk_errors &&
           action.nodes == other.nodes) {
         return fail(fmt::format("overlaps {}", describe_action(j, other)));
-      }
-      // A node down for one crash cannot crash again; and the first restart would end both.
-      if (action.kind == FaultKind::crash && other.kind == FaultKind::crash &&
-          action.nodes == other.nodes) {
-        return fail(fmt::format("crashes '{}' while {} keeps it down", action.nodes[0],
-                                describe_action(j, other)));
       }
     }
   }
@@ -420,10 +435,9 @@ FaultPlan generate(Random& random, const std::vector<std::string>& node_names, D
         action.kind == FaultKind::disk_errors || action.kind == FaultKind::crash) {
       const bool clash =
           std::any_of(exclusive.begin(), exclusive.end(), [&](const FaultAction& other) {
-            const bool same_family =
-                (is_partition(other.kind) && is_partition(action.kind)) ||
-                (other.kind == action.kind &&
-                 (action.kind != FaultKind::crash || other.nodes == action.nodes));
+            if (crash_clash(action, other)) return true;
+            const bool same_family = (is_partition(other.kind) && is_partition(action.kind)) ||
+                                     (other.kind == action.kind && action.kind != FaultKind::crash);
             return same_family && overlap(action, other);
           });
       if (clash) continue;

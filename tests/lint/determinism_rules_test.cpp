@@ -57,6 +57,37 @@ Status read(Reader& r, int& value);
   CHECK(run.exit_code == 1);
 }
 
+TEST_CASE("lint: shells, spawns and the rand48 family are flagged, a system() accessor passes",
+          "[lint]") {
+  PlantedTree tree;
+  tree.plant("runtime/src/spawn.cpp", R"(#include <spawn.h>
+int a() { return system("ls"); }
+int b(const std::string& command) { return std::system(command.c_str()); }
+void* c() { return popen("ls", "r"); }
+int d(pid_t* p, char** argv, char** envp) { return posix_spawn(p, "/bin/ls", 0, 0, argv, envp); }
+int e(pid_t* p, char** argv, char** envp) { return posix_spawnp(p, "ls", 0, 0, argv, envp); }
+long f() { return lrand48(); }
+long g(unsigned short* x) { return nrand48(x); }
+void h() { srand48(7); }
+ActorSystem& i(Cell& cell) { return cell.system(); }
+ActorSystem& j() { return system(); }
+ActorSystem& k(std::string_view node) { return system(node); }
+)");
+  const LintRun run = tree.lint();
+  CHECK(heads(run.output) ==
+        "runtime/src/spawn.cpp:2: process\n"
+        "runtime/src/spawn.cpp:3: process\n"
+        "runtime/src/spawn.cpp:4: process\n"
+        "runtime/src/spawn.cpp:5: process\n"
+        "runtime/src/spawn.cpp:6: process\n"
+        "runtime/src/spawn.cpp:7: random\n"
+        "runtime/src/spawn.cpp:8: random\n"
+        "runtime/src/spawn.cpp:9: random\n");
+  CHECK(run.output.find("runtime/src/spawn.cpp:2: process: system() runs a shell command; ") !=
+        std::string::npos);
+  CHECK(run.exit_code == 1);
+}
+
 TEST_CASE("lint: sim/ is held to the clock and random rules, not the OS rules of the seam",
           "[lint]") {
   PlantedTree tree;

@@ -72,13 +72,21 @@ TEST_CASE("remote config errors - each names the file, the line and the key", "[
             .starts_with("node.toml:2: key 'remote.heartbeat-interval'"));
 }
 
-TEST_CASE("remote config errors - checks across keys name the key to change", "[config]") {
+TEST_CASE("remote config errors - checks across keys name a key the file sets, and its line",
+          "[config]") {
   CHECK(error_of("[remote]\nheartbeat-interval = \"1s\"\nunreachable-after = \"1500ms\"\n") ==
-        "node.toml:3: key 'remote.unreachable-after': must be at least twice "
-        "remote.heartbeat-interval");
+        "node.toml:3: key 'remote.unreachable-after': remote.unreachable-after (1500 ms) must be "
+        "at least twice remote.heartbeat-interval (1000 ms)");
+  // Only the heartbeat is written: the error points at it, not at a default.
+  CHECK(error_of("[remote]\nheartbeat-interval = \"3s\"\n") ==
+        "node.toml:2: key 'remote.heartbeat-interval': remote.unreachable-after (5000 ms) must be "
+        "at least twice remote.heartbeat-interval (3000 ms)");
   CHECK(error_of("[remote]\nhandshake-retry-interval = \"5s\"\n") ==
-        "node.toml:2: key 'remote.handshake-retry-interval': must not exceed "
-        "remote.handshake-retry-interval-max");
+        "node.toml:2: key 'remote.handshake-retry-interval': remote.handshake-retry-interval "
+        "(5000 ms) must not exceed remote.handshake-retry-interval-max (4000 ms)");
+  CHECK(error_of("[remote]\n\nhandshake-retry-interval-max = \"500ms\"\n") ==
+        "node.toml:3: key 'remote.handshake-retry-interval-max': remote.handshake-retry-interval "
+        "(1000 ms) must not exceed remote.handshake-retry-interval-max (500 ms)");
   CHECK(error_of("[remote]\nunreachable-after = \"2s\"\n") == "ok");
 }
 

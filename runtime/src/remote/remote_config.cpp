@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <orrery/core/assert.hpp>
 #include <orrery/remote/remote_config.hpp>
 
 namespace orrery {
@@ -35,11 +36,23 @@ const ConfigSchema<RemoteConfig>& remote_schema() {
   return schema;
 }
 
-Error error_at(const ConfigDocument& document, std::string_view key, std::string_view problem) {
+/// A check across two keys: the error names the one the file sets (`key` when it sets both)
+/// and its line; the other may be a default the user never wrote.
+Error across(const ConfigDocument& document, std::string_view key, std::string_view other,
+             std::string_view problem) {
   const ConfigDocument::Entry* entry = document.find(key);
-  const std::uint32_t line = entry != nullptr ? entry->line : 0;
-  return make_error(Errc::invalid_argument,
-                    fmt::format("{}:{}: key '{}': {}", document.origin(), line, key, problem));
+  std::string_view named = key;
+  if (entry == nullptr && document.find(other) != nullptr) {
+    named = other;
+    entry = document.find(other);
+  }
+  ORRERY_ASSERT(entry != nullptr, "the defaults pass the checks across keys");
+  return make_error(Errc::invalid_argument, fmt::format("{}:{}: key '{}': {}", document.origin(),
+                                                        entry->line, named, problem));
+}
+
+std::int64_t as_millis(Duration duration) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(duration).count();
 }
 
 }  // namespace
@@ -54,12 +67,19 @@ Result<RemoteConfig> load_remote_config(const ConfigDocument& document) {
   // A peer that misses one heartbeat is not gone: Terminated is final, so declaring it too early
   // would quarantine a healthy node for good.
   if (config.unreachable_after < 2 * config.heartbeat_interval) {
-    return error_at(document, "remote.unreachable-after",
-                    "must be at least twice remote.heartbeat-interval");
+    return across(
+        document, "remote.unreachable-after", "remote.heartbeat-interval",
+        fmt::format("remote.unreachable-after ({} ms) must be at least twice "
+                    "remote.heartbeat-interval ({} ms)",
+                    as_millis(config.unreachable_after), as_millis(config.heartbeat_interval)));
   }
   if (config.handshake_retry_interval > config.handshake_retry_interval_max) {
-    return error_at(document, "remote.handshake-retry-interval",
-                    "must not exceed remote.handshake-retry-interval-max");
+    return across(document, "remote.handshake-retry-interval",
+                  "remote.handshake-retry-interval-max",
+                  fmt::format("remote.handshake-retry-interval ({} ms) must not exceed "
+                              "remote.handshake-retry-interval-max ({} ms)",
+                              as_millis(config.handshake_retry_interval),
+                              as_millis(config.handshake_retry_interval_max)));
   }
   return config;
 }

@@ -75,6 +75,7 @@ enum class Arguments {
   integer_literal,  // sleep(1)
   null_or_address,  // time(nullptr), time(&now)
   descriptor,       // write(fd, data, size): a name or a number first, not write(Level::x, ...)
+  command,          // system("ls"), system(cmd.c_str()): not a member system(node) of our own
 };
 
 /// A C library function, banned when called by its plain (or ::, or std::) name with its own
@@ -107,6 +108,14 @@ constexpr std::array call_bans{
     CallBan{"random", "random", "is not our randomness", use_random, false, 0, 0},
     CallBan{"random", "srandom", "is not our randomness", use_random, false, 1, 1},
     CallBan{"random", "drand48", "is not our randomness", use_random, false, 0, 0},
+    CallBan{"random", "lrand48", "is not our randomness", use_random, false, 0, 0},
+    CallBan{"random", "mrand48", "is not our randomness", use_random, false, 0, 0},
+    CallBan{"random", "erand48", "is not our randomness", use_random, false, 1, 1},
+    CallBan{"random", "nrand48", "is not our randomness", use_random, false, 1, 1},
+    CallBan{"random", "jrand48", "is not our randomness", use_random, false, 1, 1},
+    CallBan{"random", "srand48", "is not our randomness", use_random, false, 1, 1},
+    CallBan{"random", "seed48", "is not our randomness", use_random, false, 1, 1},
+    CallBan{"random", "lcong48", "is not our randomness", use_random, false, 1, 1},
     CallBan{"socket", "socket", "opens a socket", use_transport, false, 3, 3},
     CallBan{"socket", "socketpair", "opens a socket", use_transport, false, 4, 4},
     CallBan{"socket", "connect", "opens a connection", use_transport, false, 3, 3},
@@ -137,6 +146,11 @@ constexpr std::array call_bans{
     CallBan{"process", "execlp", "replaces the process", use_actors, false, 2, 64},
     CallBan{"process", "execle", "replaces the process", use_actors, false, 3, 64},
     CallBan{"process", "fexecve", "replaces the process", use_actors, false, 3, 3},
+    CallBan{"process", "system", "runs a shell command", use_actors, true, 1, 1,
+            Arguments::command},
+    CallBan{"process", "popen", "runs a shell command", use_actors, false, 2, 2},
+    CallBan{"process", "posix_spawn", "starts a process", use_actors, false, 6, 6},
+    CallBan{"process", "posix_spawnp", "starts a process", use_actors, false, 6, 6},
     CallBan{"environment", "getenv", "reads the process environment", use_config, true, 1, 1},
     CallBan{"environment", "secure_getenv", "reads the process environment", use_config, false, 1,
             1},
@@ -169,6 +183,9 @@ bool library_shaped(const CallBan& ban, const std::vector<std::string_view>& arg
       return is_integer_literal(arguments[0]);
     case Arguments::descriptor:
       return !arguments[0].empty() && arguments[0].find_first_of(":(\"<") == std::string_view::npos;
+    case Arguments::command:
+      return arguments[0].starts_with("\"") || arguments[0].ends_with(".c_str()") ||
+             arguments[0].ends_with(".data()");
     case Arguments::null_or_address:
       return arguments[0] == "nullptr" || arguments[0] == "NULL" || arguments[0] == "0" ||
              arguments[0].starts_with("&");

@@ -14,8 +14,10 @@
 
 #include <string_view>
 
+// Off unless asked for: code that includes the headers without either library target (no
+// definition at all) gets production's `false`, never the simulator's sites.
 #ifndef ORRERY_BUGGIFY_ENABLED
-#define ORRERY_BUGGIFY_ENABLED 1
+#define ORRERY_BUGGIFY_ENABLED 0
 #endif
 
 namespace orrery {
