@@ -2,6 +2,7 @@
 // quarantined on both sides and delivers nothing again, a restart talks again), an ask's
 // continuation may send to the replying node, and nothing waits or grows forever (handshake
 // timeout and backoff, peers made only for valid frames and forgotten when idle).
+#include <algorithm>
 #include <span>
 
 #include <catch2/catch.hpp>
@@ -262,6 +263,41 @@ TEST_CASE(
   }
   REQUIRE(t.node("a").system().exported_refs().size() == 5);
   REQUIRE(stats(t, "a").exported_refs_evicted == 7);
+}
+
+TEST_CASE("sim remoting: over the bound on exported refs, answered reply slots go before live ones",
+          "[remote][sim]") {
+  MultiNodeTest t(test_seeds(1).front());
+  sim::NodeConfig a = final_node(false);
+  a.remote.exported_refs_max = 5;
+  t.add_node("a", a);
+  t.add_node("b", final_node(true));
+  t.add_node("c", final_node(true));
+  t.world().crash(t.node("c"));  // never answers: these reply slots stay live
+  auto answering = t.remote_ref<Question>("a", "b", "/user/echo");
+  auto silent = t.remote_ref<Question>("a", "c", "/user/echo");
+  const auto ask_of = [](const ActorRef<Question>& target, std::uint64_t n) {
+    return ask<Answer>(
+        target,
+        [n](ActorRef<Answer> reply_to) {
+          return Question{n, reply_to};
+        },
+        60s);
+  };
+  std::vector<Future<Answer>> answered;
+  for (std::uint64_t n = 1; n <= 3; ++n)
+    answered.push_back(ask_of(answering, n));
+  REQUIRE(t.eventually(
+      [&] {
+        return std::all_of(answered.begin(), answered.end(), [](auto& f) { return f.ready(); });
+      },
+      10s));
+  std::vector<Future<Answer>> pending;
+  for (std::uint64_t n = 4; n <= 8; ++n)
+    pending.push_back(ask_of(silent, n));
+  // Five live slots fit exactly: only the three answered ones were forgotten, none evicted.
+  REQUIRE(t.node("a").system().exported_refs().size() == 5);
+  REQUIRE(stats(t, "a").exported_refs_evicted == 0);
 }
 
 /// A frame as a peer would send it.

@@ -181,6 +181,19 @@ void Remoting::Impl::tick() {
   for (const NodeAddress& node : gone)
     node_gone(node);
   remove_idle_peers(now);
+  log_evictions();
+}
+
+// Once per tick, not per eviction: a flood of unanswered reply slots would flood the log too.
+void Remoting::Impl::log_evictions() {
+  const std::uint64_t evicted = self.system_.exported_refs().evicted();
+  const std::uint64_t logged = evictions_logged.exchange(evicted, std::memory_order_relaxed);
+  if (evicted <= logged) return;
+  self.system_.log(LogLevel::warning, "remote",
+                   fmt::format("forgot {} refs written to the wire (ask reply slots, adapters) "
+                               "over remote.exported-refs-max = {}: replies to them go to dead "
+                               "letters",
+                               evicted - logged, self.config_.exported_refs_max));
 }
 
 void Remoting::Impl::remove_idle_peers(Instant now) {

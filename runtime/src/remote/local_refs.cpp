@@ -18,6 +18,9 @@ void ExportedRefs::add(RecipientBase& recipient) {
   const auto [it, inserted] =
       by_path_.insert_or_assign(recipient.path(), IntrusivePtr<RecipientBase>(&recipient));
   if (inserted) order_.push_back(it->first);
+  // Over the bound, first forget what has terminated (answered asks, stopped adapters), so that
+  // a live ref is forgotten only when live ones alone exceed it.
+  if (by_path_.size() > limit_) prune_terminated();
   // A reply slot or adapter that is never answered would otherwise stay until its target
   // stops: the bound forgets the oldest first.
   while (by_path_.size() > limit_ && !order_.empty()) {

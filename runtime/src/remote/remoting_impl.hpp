@@ -117,6 +117,8 @@ struct Remoting::Impl {
 
   Remoting& self;
   std::atomic<bool> stopped{false};
+  // Exported refs forgotten over exported_refs_max that a tick has logged already.
+  std::atomic<std::uint64_t> evictions_logged{0};
   RemoteCounters counters;
   std::atomic<std::uint64_t> errors_logged{0};
 
@@ -179,6 +181,7 @@ struct Remoting::Impl {
   void tick_peer(Peer& peer, Instant now, std::vector<NodeAddress>& gone,
                  std::vector<PendingEnvelope>& expired);  // peer locked
   void remove_idle_peers(Instant now);
+  void log_evictions();
   void schedule_tick();
   void bad_input(const NodeAddress& from, std::string_view what,
                  std::atomic<std::uint64_t>& counter);
