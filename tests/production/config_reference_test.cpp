@@ -96,6 +96,7 @@ TEST_CASE("config reference: remoting's defaults load from it field by field", "
   CHECK(loaded->handshake_retry_interval_max == defaults.handshake_retry_interval_max);
   CHECK(loaded->peer_idle_timeout == defaults.peer_idle_timeout);
   CHECK(loaded->pending_messages_max == defaults.pending_messages_max);
+  CHECK(loaded->inbox_messages_max == defaults.inbox_messages_max);
   CHECK(loaded->system_messages_max == defaults.system_messages_max);
   CHECK(loaded->quarantined_max == defaults.quarantined_max);
   CHECK(loaded->quarantined_nodes_max == defaults.quarantined_nodes_max);

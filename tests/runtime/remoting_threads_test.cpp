@@ -49,7 +49,12 @@ class ThreadedEndpoint final : public Transport {
   const NodeAddress& local_address() const noexcept override { return address_; }
   void attach(FrameSink& sink) override {
     sink_ = &sink;
-    thread_ = std::thread([this] { run(); });
+    add_reader();
+  }
+  /// Another thread that takes frames too, as a second gRPC stream from the same peer does.
+  void add_reader() {
+    std::lock_guard guard(mutex_);
+    threads_.emplace_back([this] { run(); });
   }
   void detach() noexcept override { stop(); }
   SendStatus send(const NodeAddress&, Frame frame) override {
@@ -81,9 +86,17 @@ class ThreadedEndpoint final : public Transport {
     {
       std::lock_guard guard(mutex_);
       stopping_ = true;
-      ready_.notify_one();
+      ready_.notify_all();
     }
-    if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+    std::vector<std::thread> threads;
+    {
+      std::lock_guard guard(mutex_);
+      threads.swap(threads_);
+    }
+    for (std::thread& thread : threads) {
+      if (thread.joinable() && thread.get_id() != std::this_thread::get_id()) thread.join();
+      if (thread.joinable()) thread.detach();  // stopped from its own thread: it ends by itself
+    }
   }
 
   NodeAddress address_;
@@ -93,14 +106,15 @@ class ThreadedEndpoint final : public Transport {
   std::condition_variable ready_;
   std::deque<std::pair<NodeAddress, Frame>> inbound_;
   bool stopping_ = false;
-  std::thread thread_;
+  std::vector<std::thread> threads_;
 };
 
 struct ThreadNode {
-  explicit ThreadNode(NodeAddress address)
+  explicit ThreadNode(NodeAddress address, RemoteConfig remote_config = {})
       : timers(clock),
         pool(ThreadPoolConfig{.workers = 2}),
         transport(address),
+        remote(remote_config),
         env{clock, timers, pool, random, transport, storage, log} {}
   void start() {
     ActorSystemConfig config;
@@ -108,7 +122,7 @@ struct ThreadNode {
     system = ActorSystem::create(env, config);
     REQUIRE(system->serialization().register_type<Ping>("threads.Ping").ok());
     REQUIRE(system->serialization().register_type<Pong>("threads.Pong").ok());
-    remoting = Remoting::start(*system, transport);
+    remoting = Remoting::start(*system, transport, remote);
   }
   ~ThreadNode() {
     remoting.reset();
@@ -120,6 +134,7 @@ struct ThreadNode {
   ThreadPoolExecutor pool;
   OsRandom random;
   ThreadedEndpoint transport;
+  RemoteConfig remote;
   test::NullStorage storage;
   test::LockedLog log;
   Env env;
@@ -175,6 +190,171 @@ TEST_CASE(
     REQUIRE(answer.ok());
     REQUIRE(answer->n >= 1000);
   }
+}
+
+/// What the deliveries of one test saw, in the order they were handed over.
+class Journal {
+ public:
+  void add(std::string entry) {
+    std::lock_guard guard(mutex_);
+    entries_.push_back(std::move(entry));
+  }
+  std::vector<std::string> entries() const {
+    std::lock_guard guard(mutex_);
+    return entries_;
+  }
+  bool wait_for(std::size_t count, std::chrono::milliseconds limit) const {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (entries().size() < count && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(5ms);
+    return entries().size() >= count;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<std::string> entries_;
+};
+
+/// Holds the one thread that passes it until the test opens it.
+class Gate {
+ public:
+  void pass() {
+    std::unique_lock lock(mutex_);
+    reached_ = true;
+    changed_.notify_all();
+    changed_.wait(lock, [this] { return open_; });
+  }
+  bool wait_reached() {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, 10s, [this] { return reached_; });
+  }
+  void open() {
+    std::lock_guard guard(mutex_);
+    open_ = true;
+    changed_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool reached_ = false;
+  bool open_ = false;
+};
+
+/// Answers each Ping, and stops after answering the one numbered `last`.
+Behavior<Ping> stopping_ponger(std::uint64_t last) {
+  return behaviors::receive<Ping>([last](ActorContext<Ping>&, Ping& ping) -> Behavior<Ping> {
+    ping.reply_to.tell(Pong{ping.n});
+    if (ping.n == last) return behaviors::stopped();
+    return behaviors::same();
+  });
+}
+
+Future<Pong> ask_ping(ActorRef<Ping> remote, std::uint64_t n) {
+  return ask<Pong>(
+      remote,
+      [n](ActorRef<Pong> reply_to) {
+        return Ping{n, reply_to};
+      },
+      10s);
+}
+
+TEST_CASE(
+    "remoting on threads: a death notice admitted after messages is handed over after them, "
+    "while a second inbound thread finds the first one still delivering",
+    "[remote][production]") {
+  ThreadNode a(NodeAddress{"threads", "a", 1});
+  ThreadNode b(NodeAddress{"threads", "b", 1});
+  a.transport.connect(b.transport);
+  b.transport.connect(a.transport);
+  a.start();
+  b.start();
+  b.system->spawn(stopping_ponger(2), "ponger");
+  auto remote = a.remoting->ref<Ping>("orrery://threads@b:1/user/ponger").value();
+  auto journal = std::make_shared<Journal>();
+  a.system->spawn(behaviors::setup<Pong>([remote, journal](ActorContext<Pong>& ctx) {
+                    ctx.watch(UntypedActorRef(remote));
+                    return behaviors::receive<Pong>([](ActorContext<Pong>&, Pong&) {})
+                        .receive_signal([journal](ActorContext<Pong>&, const Terminated&) {
+                          journal->add("terminated");
+                        });
+                  }),
+                  "watcher");
+  Gate gate;
+  auto first = ask_ping(remote, 1);
+  // The first reply's continuation runs on a's inbound thread and holds it there, delivering.
+  first.on_complete([&gate, journal](const Result<Pong>&) {
+    gate.pass();
+    journal->add("pong 1");
+  });
+  auto second = ask_ping(remote, 2);
+  second.on_complete([journal](const Result<Pong>&) { journal->add("pong 2"); });
+  REQUIRE(gate.wait_reached());
+  // The second reply and the ponger's death notice come in on another thread meanwhile.
+  a.transport.add_reader();
+  // Before the fix the Terminated arrived here already; wait long enough to see it if so.
+  journal->wait_for(1, 1s);
+  gate.open();
+  REQUIRE(journal->wait_for(3, 10s));
+  CHECK(journal->entries() == std::vector<std::string>{"pong 1", "pong 2", "terminated"});
+}
+
+TEST_CASE(
+    "remoting on threads: a recipient that throws while a message is handed over does not "
+    "wedge its peer - later messages still arrive",
+    "[remote][production]") {
+  ThreadNode a(NodeAddress{"threads", "a", 1});
+  ThreadNode b(NodeAddress{"threads", "b", 1});
+  a.transport.connect(b.transport);
+  b.transport.connect(a.transport);
+  a.start();
+  b.start();
+  b.system->spawn(stopping_ponger(0), "ponger");
+  auto remote = a.remoting->ref<Ping>("orrery://threads@b:1/user/ponger").value();
+  auto throwing = ask_ping(remote, 1);
+  throwing.on_complete(
+      [](const Result<Pong>&) { throw std::runtime_error("a continuation that throws"); });
+  REQUIRE(throwing.get().ok());
+  std::vector<Future<Pong>> later;
+  for (std::uint64_t n = 2; n < 12; ++n)
+    later.push_back(ask_ping(remote, n));
+  for (Future<Pong>& answer : later) {
+    Result<Pong> pong = answer.get();
+    REQUIRE(pong.ok());
+  }
+  CHECK(a.remoting->stats().delivery_exceptions == 1);
+}
+
+TEST_CASE(
+    "remoting on threads: a peer's inbox holds at most inbox_messages_max, the rest go to dead "
+    "letters and are counted",
+    "[remote][production]") {
+  RemoteConfig config;
+  config.inbox_messages_max = 2;
+  ThreadNode a(NodeAddress{"threads", "a", 1}, config);
+  ThreadNode b(NodeAddress{"threads", "b", 1});
+  a.transport.connect(b.transport);
+  b.transport.connect(a.transport);
+  a.start();
+  b.start();
+  b.system->spawn(stopping_ponger(0), "ponger");
+  auto remote = a.remoting->ref<Ping>("orrery://threads@b:1/user/ponger").value();
+  Gate gate;
+  auto first = ask_ping(remote, 1);
+  first.on_complete([&gate](const Result<Pong>&) { gate.pass(); });
+  REQUIRE(gate.wait_reached());
+  // The first reply holds a's inbound thread: the next five wait in the inbox, which takes two.
+  a.transport.add_reader();
+  std::vector<Future<Pong>> later;
+  for (std::uint64_t n = 2; n < 7; ++n)
+    later.push_back(ask_ping(remote, n));
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (a.remoting->stats().inbox_overflow < 3 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(5ms);
+  gate.open();
+  CHECK(a.remoting->stats().inbox_overflow == 3);
+  CHECK(later[0].get().ok());
+  CHECK(later[1].get().ok());
 }
 
 }  // namespace

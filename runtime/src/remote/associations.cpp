@@ -169,17 +169,24 @@ void Remoting::Impl::tick() {
       all.push_back(peer);  // ordered by address
   }
   const Instant now = self.system_.env().clock.now();
-  std::vector<NodeAddress> gone;
   std::vector<PendingEnvelope> expired;
+  std::vector<std::shared_ptr<Peer>> departed;
   for (const std::shared_ptr<Peer>& peer : all) {
     std::lock_guard guard(peer->mutex);
-    if (!peer->removed) tick_peer(*peer, now, gone, expired);
+    if (peer->removed) continue;
+    std::vector<NodeAddress> gone;
+    tick_peer(*peer, now, gone, expired);
+    if (gone.empty()) continue;
+    // Through the peer's inbox: the departure comes after the messages it admitted before.
+    std::vector<std::pair<std::string, std::uint64_t>> no_watchees;
+    queue_deaths(*peer, gone, no_watchees);
+    departed.push_back(peer);
   }
   for (PendingEnvelope& envelope : expired) {
     dead_letter(std::move(envelope.recipient), envelope.type_name, "remote handshake timed out");
   }
-  for (const NodeAddress& node : gone)
-    node_gone(node);
+  for (const std::shared_ptr<Peer>& peer : departed)
+    drain_inbox(*peer);
   remove_idle_peers(now);
   log_evictions();
 }

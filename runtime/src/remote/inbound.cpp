@@ -83,8 +83,6 @@ void Remoting::on_frame(const NodeAddress& from, Frame frame) {
   if (!impl_->admit_frame(from, parsed)) return;
   auto locked = impl_->locked_peer(from);  // only for a frame that passed
   std::shared_ptr<Peer> peer = std::move(locked.first);
-  std::vector<NodeAddress> gone;
-  std::vector<std::pair<std::string, std::uint64_t>> dead_watchees;
   {
     std::unique_lock guard = std::move(locked.second);
     // Checked again under the lock: a tick may have quarantined it since admit_frame.
@@ -93,17 +91,28 @@ void Remoting::on_frame(const NodeAddress& from, Frame frame) {
                        impl_->counters.refused_quarantined);
       return;
     }
+    std::vector<NodeAddress> gone;
+    std::vector<std::pair<std::string, std::uint64_t>> dead;
     if (parsed.body_case() == proto::RemoteFrame::kQuarantineNotice) {
       impl_->on_quarantine_notice(*peer, parsed, gone);
     } else if (impl_->adopt(*peer, parsed.from_uid(), gone)) {
-      impl_->handle_body(*peer, parsed, dead_watchees);
+      // The old incarnation's departure goes before anything the new one sent.
+      impl_->queue_deaths(*peer, gone, dead);
+      impl_->handle_body(*peer, parsed, dead);
     }
+    impl_->queue_deaths(*peer, gone, dead);
   }
   impl_->drain_inbox(*peer);
-  for (const NodeAddress& node : gone)
-    impl_->node_gone(node);
-  for (const auto& [watchee, uid] : dead_watchees)
-    impl_->watchee_terminated(from, watchee, uid);
+}
+
+void Remoting::Impl::queue_deaths(Peer& peer, std::vector<NodeAddress>& gone,
+                                  std::vector<std::pair<std::string, std::uint64_t>>& dead) {
+  for (NodeAddress& node : gone)
+    peer.inbox.emplace_back(InboundDeath{std::move(node), {}, 0});
+  for (auto& [watchee, uid] : dead)
+    peer.inbox.emplace_back(InboundDeath{peer.address, std::move(watchee), uid});
+  gone.clear();
+  dead.clear();
 }
 
 void Remoting::Impl::handle_body(Peer& peer, const proto::RemoteFrame& frame,
@@ -213,7 +222,14 @@ void Remoting::Impl::deliver(Peer& peer, const proto::Envelope& envelope) {
     return;
   }
   peer.last_delivered = envelope.sequence();
-  peer.inbox.push_back(
+  if (peer.inbox_messages >= self.config_.inbox_messages_max) {
+    // Its recipients are slower than the peer: refuse rather than hold without bound.
+    counters.inbox_overflow.fetch_add(1, std::memory_order_relaxed);
+    dead_letter(envelope.recipient(), decoded->type_name(), "the peer's inbox is full");
+    return;
+  }
+  ++peer.inbox_messages;
+  peer.inbox.emplace_back(
       InboundMessage{std::move(target), envelope.recipient(), std::move(decoded).value()});
 }
 
@@ -223,19 +239,37 @@ void Remoting::Impl::drain_inbox(Peer& peer) {
   if (peer.delivering) return;
   peer.delivering = true;
   while (!peer.inbox.empty()) {
-    InboundMessage next = std::move(peer.inbox.front());
+    InboundItem next = std::move(peer.inbox.front());
     peer.inbox.pop_front();
+    if (std::holds_alternative<InboundMessage>(next)) --peer.inbox_messages;
     lock.unlock();
+    // A recipient's user code may throw (bad_alloc, a throwing continuation): it must neither
+    // reach the transport's thread nor leave the peer marked as draining, which would wedge it.
     try {
-      hand_over(next);
+      std::visit([this](auto& item) { hand_over(item); }, next);
+    } catch (const std::exception& error) {
+      delivery_failed(peer, error.what());
     } catch (...) {
-      lock.lock();
-      peer.delivering = false;
-      throw;
+      delivery_failed(peer, "an exception that is not a std::exception");
     }
     lock.lock();
   }
   peer.delivering = false;
+}
+
+void Remoting::Impl::delivery_failed(const Peer& peer, std::string_view what) {
+  counters.delivery_exceptions.fetch_add(1, std::memory_order_relaxed);
+  self.system_.log(LogLevel::error, "remote",
+                   fmt::format("a recipient threw while a message from {} was handed over: {}",
+                               peer.address.to_string(), what));
+}
+
+void Remoting::Impl::hand_over(const InboundDeath& death) {
+  if (death.watchee.empty()) {
+    node_gone(death.node);
+  } else {
+    watchee_terminated(death.node, death.watchee, death.watchee_uid);
+  }
 }
 
 void Remoting::Impl::hand_over(InboundMessage& inbound) {

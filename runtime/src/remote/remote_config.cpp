@@ -22,6 +22,7 @@ ConfigSchema<RemoteConfig> make_remote_schema() {
                 1h)
       .duration("peer-idle-timeout", &RemoteConfig::peer_idle_timeout, 1ms, 24h * 7)
       .integer<U32>("pending-messages-max", &RemoteConfig::pending_messages_max, 0, 10'000'000)
+      .integer<U32>("inbox-messages-max", &RemoteConfig::inbox_messages_max, 1, 100'000'000)
       .integer<U32>("system-messages-max", &RemoteConfig::system_messages_max, 1, 10'000'000)
       .integer<U32>("quarantined-max", &RemoteConfig::quarantined_max, 1, 1'000'000)
       .integer<U32>("quarantined-nodes-max", &RemoteConfig::quarantined_nodes_max, 1, 1'000'000)

@@ -134,7 +134,9 @@ RemoteStats Remoting::stats() const {
                      get(c.quarantine_notices_sent),
                      get(c.quarantined_by_peer),
                      get(c.peers_removed),
-                     system_.exported_refs().evicted()};
+                     system_.exported_refs().evicted(),
+                     get(c.inbox_overflow),
+                     get(c.delivery_exceptions)};
 }
 
 std::uint64_t Remoting::peer_uid(const NodeAddress& peer) const {

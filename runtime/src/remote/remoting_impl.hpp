@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <set>
+#include <variant>
 #include <vector>
 
 #include <orrery/actor.hpp>
@@ -37,6 +38,17 @@ struct InboundMessage {
   AnyMessage message;
 };
 
+/// A remote actor's death (or, with an empty `watchee`, the whole node's departure) to hand to
+/// its watchers in the peer's inbox, so that it never overtakes messages admitted before it.
+struct InboundDeath {
+  NodeAddress node;
+  std::string watchee;  // empty: every watch on `node` fires
+  std::uint64_t watchee_uid = 0;
+};
+
+/// What a peer's inbox holds, in admission order.
+using InboundItem = std::variant<InboundMessage, InboundDeath>;
+
 /// The association with one remote node. Everything under `mutex`.
 struct Peer {
   explicit Peer(NodeAddress node) : address(std::move(node)) {}
@@ -51,8 +63,10 @@ struct Peer {
   Instant last_active{};                 // anything sent or heard (idle removal)
   Instant quarantine_notice_sent_at{};
   bool quarantine_notice_sent = false;
-  // Admitted inbound messages in sequence order; one thread at a time drains them unlocked.
-  std::deque<InboundMessage> inbox;
+  // Admitted inbound messages and death notices in admission order; one thread at a time
+  // drains them unlocked. Only messages count against inbox_messages_max: a death is never lost.
+  std::deque<InboundItem> inbox;
+  std::size_t inbox_messages = 0;
   bool delivering = false;
   bool removed = false;  // taken out of the peer map (idle): callers holding it look again
   std::uint64_t next_sequence = 1;   // envelopes to it
@@ -110,6 +124,8 @@ struct RemoteCounters {
   std::atomic<std::uint64_t> quarantine_notices_sent{0};
   std::atomic<std::uint64_t> quarantined_by_peer{0};
   std::atomic<std::uint64_t> peers_removed{0};
+  std::atomic<std::uint64_t> inbox_overflow{0};
+  std::atomic<std::uint64_t> delivery_exceptions{0};
 };
 
 struct Remoting::Impl {
@@ -162,6 +178,12 @@ struct Remoting::Impl {
                    std::vector<std::pair<std::string, std::uint64_t>>& dead);  // peer locked
   void deliver(Peer& peer, const proto::Envelope& envelope);  // peer locked: admits to the inbox
   void hand_over(InboundMessage& inbound);                    // no lock held
+  void hand_over(const InboundDeath& death);                  // no lock held
+  /// Counts and logs a recipient's exception during hand-over; draining goes on.
+  void delivery_failed(const Peer& peer, std::string_view what);
+  /// Queues the deaths a frame or a tick found behind what the peer already admitted.
+  void queue_deaths(Peer& peer, std::vector<NodeAddress>& gone,
+                    std::vector<std::pair<std::string, std::uint64_t>>& dead);  // peer locked
   /// Hands the peer's inbox to its recipients in order, without holding the peer's lock.
   void drain_inbox(Peer& peer);
   void on_quarantine_notice(Peer& peer, const proto::RemoteFrame& frame,

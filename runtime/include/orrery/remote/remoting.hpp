@@ -54,6 +54,9 @@ struct RemoteConfig {
   Duration peer_idle_timeout = std::chrono::seconds(60);
   /// Messages held per peer while its handshake is pending; more go to dead letters.
   std::uint32_t pending_messages_max = 10'000;
+  /// Inbound messages admitted per peer and not yet handed to their recipients (a recipient
+  /// that runs user code on delivery holds up the rest); more go to dead letters.
+  std::uint32_t inbox_messages_max = 100'000;
   /// Unacknowledged system messages (death watch) held per peer.
   std::uint32_t system_messages_max = 10'000;
   /// Old incarnations remembered per peer as quarantined.
@@ -94,6 +97,8 @@ struct RemoteStats {
   std::uint64_t quarantined_by_peer = 0;      // a peer told us it quarantined this incarnation
   std::uint64_t peers_removed = 0;            // idle peer entries forgotten
   std::uint64_t exported_refs_evicted = 0;    // exported refs forgotten over exported_refs_max
+  std::uint64_t inbox_overflow = 0;           // inbound messages refused: the peer's inbox was full
+  std::uint64_t delivery_exceptions = 0;  // a recipient threw while an inbound one was handed over
 };
 
 class Remoting;
