@@ -202,71 +202,92 @@ void Remoting::unwatch_remote(const ActorAddress& target, CellBase& watcher) {
   impl_->send_system(*peer, std::move(message));
 }
 
+namespace {
+
+/// What lives at `path` on this node now (exported ref or actor cell), if it still lives.
+IntrusivePtr<RecipientBase> live_at(ActorSystem& system, const std::string& path) {
+  IntrusivePtr<RecipientBase> local = system.exported_refs().find(path);
+  if (!local) {
+    if (CellBase* cell = system.resolve(path))
+      local = IntrusivePtr<RecipientBase>(&cell->recipient());
+  }
+  if (local && local->terminated()) return {};
+  return local;
+}
+
+/// One local incarnation the remote-watcher watches, and the nodes that watch it through it.
+struct Watched {
+  UntypedActorRef ref;
+  std::set<NodeAddress> nodes;
+};
+// Keyed by path and uid: incarnation #2 at a path is watched while #1's Terminated may still be
+// on its way, and one's death must never be reported as the other's.
+using WatchedKey = std::pair<std::string, std::uint64_t>;
+using WatchedMap = std::map<WatchedKey, Watched>;
+
+/// The entry a Watch or Unwatch names: its incarnation's, or with uid 0 that of whatever lives at
+/// the path. `local` is set to what lives there when the entry had to be looked up.
+WatchedMap::iterator find_watched(WatchedMap& watched, ActorSystem& system,
+                                  const RemoteWatchCommand& command,
+                                  IntrusivePtr<RecipientBase>& local) {
+  if (command.watchee_uid != 0) {
+    auto found = watched.find(WatchedKey{command.watchee, command.watchee_uid});
+    if (found != watched.end()) return found;
+  }
+  local = live_at(system, command.watchee);
+  if (!local) return watched.end();
+  if (command.watchee_uid != 0 && local->uid() != command.watchee_uid) {
+    local = {};  // nothing at the path has that uid: the incarnation named is gone
+    return watched.end();
+  }
+  return watched.find(WatchedKey{command.watchee, local->uid()});
+}
+
+}  // namespace
+
 void Remoting::Impl::start_remote_watcher() {
-  struct Watched {
-    UntypedActorRef ref;
-    std::uint64_t uid = 0;
-    std::set<NodeAddress> nodes;
-  };
-  struct State {
-    std::map<std::string, Watched> by_path;
-  };
   IntrusivePtr<Remoting> remoting(&self);
   auto behavior =
       behaviors::setup<RemoteWatchCommand>([remoting](ActorContext<RemoteWatchCommand>&) {
-        auto state = std::make_shared<State>();
-        return behaviors::receive<RemoteWatchCommand>(
-                   [remoting, state](ActorContext<RemoteWatchCommand>& ctx,
-                                     RemoteWatchCommand& command) {
-                     using Kind = RemoteWatchCommand::Kind;
-                     if (command.kind == Kind::node_gone) {
-                       for (auto& [path, watched] : state->by_path)
-                         watched.nodes.erase(command.node);
-                       return;
-                     }
-                     auto found = state->by_path.find(command.watchee);
-                     if (found != state->by_path.end() && command.watchee_uid != 0 &&
-                         found->second.uid != command.watchee_uid) {
-                       // A watch of an incarnation that is not the one living there: it is gone.
-                       if (command.kind == Kind::watch) {
-                         remoting->impl_->send_death_notice(command.node, command.watchee,
-                                                            command.watchee_uid);
-                       }
-                       return;
-                     }
-                     if (command.kind == Kind::unwatch) {
-                       if (found != state->by_path.end()) found->second.nodes.erase(command.node);
-                       return;
-                     }
-                     if (found == state->by_path.end()) {
-                       IntrusivePtr<RecipientBase> local =
-                           ctx.system().exported_refs().find(command.watchee);
-                       if (!local) {
-                         if (CellBase* cell = ctx.system().resolve(command.watchee)) {
-                           local = IntrusivePtr<RecipientBase>(&cell->recipient());
-                         }
-                       }
-                       if (!local || local->terminated() ||
-                           (command.watchee_uid != 0 && local->uid() != command.watchee_uid)) {
-                         remoting->impl_->send_death_notice(command.node, command.watchee,
-                                                            command.watchee_uid);
-                         return;
-                       }
-                       Watched watched{UntypedActorRef(local), local->uid(), {}};
-                       ctx.watch(watched.ref);
-                       found = state->by_path.emplace(command.watchee, std::move(watched)).first;
-                     }
-                     found->second.nodes.insert(command.node);
-                   })
+        auto state = std::make_shared<WatchedMap>();
+        return behaviors::receive<RemoteWatchCommand>([remoting, state](
+                                                          ActorContext<RemoteWatchCommand>& ctx,
+                                                          RemoteWatchCommand& command) {
+                 using Kind = RemoteWatchCommand::Kind;
+                 if (command.kind == Kind::node_gone) {
+                   for (auto& [key, watched] : *state)
+                     watched.nodes.erase(command.node);
+                   return;
+                 }
+                 IntrusivePtr<RecipientBase> local;
+                 auto found = find_watched(*state, ctx.system(), command, local);
+                 if (command.kind == Kind::unwatch) {
+                   if (found != state->end()) found->second.nodes.erase(command.node);
+                   return;
+                 }
+                 if (found == state->end()) {
+                   if (!local) {
+                     remoting->impl_->send_death_notice(command.node, command.watchee,
+                                                        command.watchee_uid);
+                     return;
+                   }
+                   Watched watched{UntypedActorRef(local), {}};
+                   ctx.watch(watched.ref);
+                   found =
+                       state->emplace(WatchedKey{command.watchee, local->uid()}, std::move(watched))
+                           .first;
+                 }
+                 found->second.nodes.insert(command.node);
+               })
             .receive_signal(
                 [remoting, state](ActorContext<RemoteWatchCommand>&, const Terminated& terminated) {
-                  const std::string path = terminated.ref.path();
-                  auto found = state->by_path.find(path);
-                  if (found == state->by_path.end()) return;
+                  const WatchedKey key{terminated.ref.path(), terminated.ref.recipient()->uid()};
+                  auto found = state->find(key);
+                  if (found == state->end()) return;
                   for (const NodeAddress& node : found->second.nodes) {
-                    remoting->impl_->send_death_notice(node, path, found->second.uid);
+                    remoting->impl_->send_death_notice(node, key.first, key.second);
                   }
-                  state->by_path.erase(found);
+                  state->erase(found);
                 });
       });
   remote_watcher = self.system_.spawn_system_actor(behavior, "remote-watcher");
