@@ -1,7 +1,8 @@
 // Remoting's finality and re-entrancy over real gRPC on 127.0.0.1, on the production thread
 // pool: a peer cut off long enough for its watch to fire is quarantined and delivers nothing
 // after the cut heals (both ways) until it restarts, and an ask's continuation, run on the gRPC
-// thread that delivered the reply, may send to the replying node.
+// thread that delivered the reply, may send to the replying node. A remote watch is one
+// incarnation: a new actor at a watched path is neither reported dead nor watched by old watches.
 #include <atomic>
 #include <support/production_harness.hpp>
 #include <support/recorder.hpp>
@@ -232,6 +233,63 @@ TEST_CASE(
     });
     REQUIRE(test::eventually([&] { return has(pongs.messages(), round * 2 + 2); }, 10s));
   }
+}
+
+/// Watches `watched` and tells `recorder` Pong{tag} when it terminates.
+ActorRef<Pong> incarnation_watcher(ActorSystem& system, ActorRef<Pong> recorder,
+                                   UntypedActorRef watched, std::uint64_t tag,
+                                   std::string_view name) {
+  return system.spawn(
+      behaviors::setup<Pong>([recorder, watched, tag](ActorContext<Pong>& ctx) {
+        ctx.watch(watched);
+        return behaviors::receive<Pong>([](ActorContext<Pong>&, Pong&) {})
+            .receive_signal([recorder, tag](ActorContext<Pong>&, const Terminated&) {
+              recorder.tell(Pong{tag});
+            });
+      }),
+      name);
+}
+
+/// The ref, usable on `from`, to exactly the incarnation `local` of /user/target on `to`.
+UntypedActorRef target_incarnation(Node& from, Node& to, const ActorRef<Ping>& local) {
+  ActorAddress address{to.transport.local_address(), "/user/target", local.recipient()->uid()};
+  return UntypedActorRef(from.remoting->ref<Ping>(address).value());
+}
+
+std::size_t count(const std::vector<Pong>& pongs, std::uint64_t n) {
+  return static_cast<std::size_t>(
+      std::count_if(pongs.begin(), pongs.end(), [n](const Pong& p) { return p.n == n; }));
+}
+
+TEST_CASE(
+    "grpc transport: a remote watch is one incarnation - #1's death is not #2's, and #2's "
+    "watcher hears Terminated only when #2 stops",
+    "[remote][grpc]") {
+  ORRERY_GRPC_REPRODUCE();
+  Node a("alpha", 21);
+  Node b("beta", 22);
+  auto stops = [] {
+    return behaviors::receive<Ping>(
+        [](ActorContext<Ping>&, Ping&) -> Behavior<Ping> { return behaviors::stopped(); });
+  };
+  test::Recorder<Pong> heard(*a.system);
+  const ActorRef<Ping> one = b.system->spawn(stops(), "target");
+  incarnation_watcher(*a.system, heard.ref(), target_incarnation(a, b, one), 1, "first");
+  std::this_thread::sleep_for(300ms);  // the watch of #1 reaches b
+  one.tell(Ping{});
+  REQUIRE(test::eventually([&] { return has(heard.messages(), 1); }, 10s));
+  REQUIRE(test::eventually([&] { return b.system->resolve("/user/target") == nullptr; }, 10s));
+
+  const ActorRef<Ping> two = b.system->spawn(stops(), "target");
+  REQUIRE(two.recipient()->uid() != one.recipient()->uid());
+  incarnation_watcher(*a.system, heard.ref(), target_incarnation(a, b, two), 2, "second");
+  std::this_thread::sleep_for(1s);
+  CHECK_FALSE(has(heard.messages(), 2));  // #2 lives: nothing may report it Terminated
+  two.tell(Ping{});
+  REQUIRE(test::eventually([&] { return has(heard.messages(), 2); }, 10s));
+  std::this_thread::sleep_for(200ms);
+  CHECK(count(heard.messages(), 1) == 1);
+  CHECK(count(heard.messages(), 2) == 1);
 }
 
 }  // namespace
