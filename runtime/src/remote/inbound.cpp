@@ -11,16 +11,6 @@
 
 namespace orrery {
 
-namespace {
-
-void set_address(proto::Address& out, const NodeAddress& node) {
-  out.set_system(node.system);
-  out.set_host(node.host);
-  out.set_port(node.port);
-}
-
-}  // namespace
-
 bool Remoting::Impl::admit_frame(const NodeAddress& from, const proto::RemoteFrame& frame) {
   const bool notice = frame.body_case() == proto::RemoteFrame::kQuarantineNotice;
   if (frame.from_uid() != 0 && is_quarantined(from, frame.from_uid())) {

@@ -11,16 +11,6 @@
 
 namespace orrery {
 
-namespace {
-
-void set_address(proto::Address& out, const NodeAddress& node) {
-  out.set_system(node.system);
-  out.set_host(node.host);
-  out.set_port(node.port);
-}
-
-}  // namespace
-
 // ---- lifetime ----
 
 RemotingPtr& RemotingPtr::operator=(RemotingPtr&& other) noexcept {

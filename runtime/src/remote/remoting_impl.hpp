@@ -21,6 +21,13 @@ namespace orrery {
 
 namespace proto = ::orrery::remote::v1;
 
+/// A node's address into a frame's handshake (or ack).
+inline void set_address(proto::Address& out, const NodeAddress& node) {
+  out.set_system(node.system);
+  out.set_host(node.host);
+  out.set_port(node.port);
+}
+
 /// A message waiting for its peer's handshake.
 struct PendingEnvelope {
   std::string recipient;
