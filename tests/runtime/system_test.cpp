@@ -1,9 +1,11 @@
 // The actor system: graceful termination with coordinated shutdown, abort (a crash), the
 // receptionist, the event stream, path resolution.
-#include <catch2/catch.hpp>
-#include <orrery/actor.hpp>
 #include <support/harnesses.hpp>
 #include <support/recorder.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <orrery/actor.hpp>
 
 namespace orrery {
 namespace {
@@ -30,21 +32,28 @@ TEMPLATE_TEST_CASE("terminate runs shutdown phases in order, then stops every ac
                 }),
                 "b");
   auto& shutdown = system->coordinated_shutdown();
-  REQUIRE(shutdown.add_task(phase::service_stop, "second", [reply] {
-    reply.tell("task service-stop");
-    Promise<Done> done;
-    done.complete(Done{});
-    return done.future();
-  }).ok());
-  REQUIRE(shutdown.add_task(phase::service_unbind, "first", [reply] {
-    reply.tell("task service-unbind");
-    Promise<Done> done;
-    done.complete(Done{});
-    return done.future();
-  }).ok());
+  REQUIRE(shutdown
+              .add_task(phase::service_stop, "second",
+                        [reply] {
+                          reply.tell("task service-stop");
+                          Promise<Done> done;
+                          done.complete(Done{});
+                          return done.future();
+                        })
+              .ok());
+  REQUIRE(shutdown
+              .add_task(phase::service_unbind, "first",
+                        [reply] {
+                          reply.tell("task service-unbind");
+                          Promise<Done> done;
+                          done.complete(Done{});
+                          return done.future();
+                        })
+              .ok());
   REQUIRE(shutdown.set_phase_timeout(phase::cluster_leave, 50ms).ok());
   Promise<Done> never;
-  REQUIRE(shutdown.add_task(phase::cluster_leave, "hangs", [never] { return never.future(); }).ok());
+  REQUIRE(
+      shutdown.add_task(phase::cluster_leave, "hangs", [never] { return never.future(); }).ok());
   auto bad = shutdown.add_task("no-such-phase", "x", [] { return Future<Done>(); });
   REQUIRE_FALSE(bad.ok());
   REQUIRE(bad.error().message == "no shutdown phase named 'no-such-phase'");
@@ -55,7 +64,9 @@ TEMPLATE_TEST_CASE("terminate runs shutdown phases in order, then stops every ac
   REQUIRE(seen.size() == 5);
   REQUIRE(seen[0] == "task service-unbind");
   REQUIRE(seen[1] == "task service-stop");
-  auto position = [&](const std::string& s) { return std::find(seen.begin(), seen.end(), s) - seen.begin(); };
+  auto position = [&](const std::string& s) {
+    return std::find(seen.begin(), seen.end(), s) - seen.begin();
+  };
   REQUIRE(position("b/child") < position("b"));
   REQUIRE(shutdown.reason() == std::optional<std::string>("actor system terminate"));
   REQUIRE_FALSE(shutdown.add_task(phase::service_stop, "late", [] { return Future<Done>(); }).ok());
@@ -76,13 +87,16 @@ TEST_CASE("abort is a crash: no PostStop, parked turns unwound, mail refused", "
   struct Query {
     ActorRef<int> reply_to;
   };
-  auto silent = system->spawn(behaviors::receive<Query>([](ActorContext<Query>&, Query&) {}), "silent");
-  auto waiter = system->spawn(behaviors::receive<Msg>([reply, silent](ActorContext<Msg>& ctx, Msg&) {
-                                Guard guard{reply};
-                                ctx.await(ask<int>(silent, [](ActorRef<int> r) { return Query{r}; }, 1h));
-                                reply.tell("resumed");
-                              }),
-                              "waiter");
+  auto silent =
+      system->spawn(behaviors::receive<Query>([](ActorContext<Query>&, Query&) {}), "silent");
+  auto waiter =
+      system->spawn(behaviors::receive<Msg>([reply, silent](ActorContext<Msg>& ctx, Msg&) {
+                      Guard guard{reply};
+                      ctx.await(ask<int>(
+                          silent, [](ActorRef<int> r) { return Query{r}; }, 1h));
+                      reply.tell("resumed");
+                    }),
+                    "waiter");
   waiter.tell(Msg{});
   h.pass(1ms);
   REQUIRE(out.count() == 0);
@@ -193,6 +207,14 @@ TEST_CASE("Future::get on the simulator's thread fails at once and names await",
   REQUIRE_THROWS_WITH(pending.get(),
                       Catch::Matchers::Contains("await") && Catch::Matchers::Contains("script"));
   REQUIRE_THROWS_AS(system->when_terminated().get(), std::logic_error);
+  struct StatusQuery {
+    ActorRef<StatusReply<int>> reply_to;
+  };
+  auto silent_status = system->spawn(
+      behaviors::receive<StatusQuery>([](ActorContext<StatusQuery>&, StatusQuery&) {}), "status");
+  auto status = ask_with_status<int>(
+      silent_status, [](ActorRef<StatusReply<int>> r) { return StatusQuery{r}; }, 1s);
+  REQUIRE_THROWS_AS(status.get(), std::logic_error);
   REQUIRE(h.run_until([&] { return pending.ready(); }, 5s));
   REQUIRE(pending.get().error().code == Errc::timeout);  // a ready future reads as ever
   h.shutdown(system);

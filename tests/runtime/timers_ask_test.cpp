@@ -495,5 +495,28 @@ TEMPLATE_TEST_CASE("one message adapter per type - the same ref again, the newes
   h.shutdown(system);
 }
 
+TEMPLATE_TEST_CASE("pipe_to_self of a future that never completes frees it all once dropped",
+                   "[ask]", ORRERY_HARNESSES) {
+  TestType h;
+  auto system = ActorSystem::create(h.env());
+  auto token = std::make_shared<int>(0);  // held by the adapter function only
+  test::Recorder<bool> piped(*system);
+  {
+    auto promise = std::make_shared<Promise<int>>();
+    std::weak_ptr<Promise<int>> weak = promise;  // the setup must not keep the promise alive
+    system->spawn(behaviors::setup<int>([weak, token, p = piped.ref()](ActorContext<int>& ctx) {
+                    ctx.pipe_to_self(weak.lock()->future(),
+                                     [token](const Result<int>&) { return 0; });
+                    p.tell(true);
+                    return behaviors::receive<int>([](ActorContext<int>&, int&) {});
+                  }),
+                  "piper");
+    REQUIRE(h.run_until(piped.has(1), 5s));
+    REQUIRE(token.use_count() == 2);
+  }  // the promise is dropped without completing: nothing keeps its state alive
+  REQUIRE(token.use_count() == 1);
+  h.shutdown(system);
+}
+
 }  // namespace
 }  // namespace orrery

@@ -68,7 +68,8 @@ using StatusAck = StatusReply<Done>;
 template <class T, class M, class MakeRequest>
 Future<T> ask_with_status(const ActorRef<M>& target, MakeRequest make_request, Duration timeout) {
   Future<StatusReply<T>> reply = ask<StatusReply<T>>(target, std::move(make_request), timeout);
-  Promise<T> unwrapped;
+  // The inner ask's answer to "may get() block here?": refused on the simulator's thread.
+  Promise<T> unwrapped(reply.state()->blocking());
   Future<T> future = unwrapped.future();
   reply.on_complete([unwrapped](const Result<StatusReply<T>>& result) mutable {
     if (!result.ok()) {

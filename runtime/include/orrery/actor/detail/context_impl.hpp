@@ -52,7 +52,8 @@ Env& ActorContext<M>::env() const {
 }
 template <class M>
 template <class N>
-ActorRef<N> ActorContext<M>::spawn(Behavior<N> behavior, std::string_view name, const Props& props) {
+ActorRef<N> ActorContext<M>::spawn(Behavior<N> behavior, std::string_view name,
+                                   const Props& props) {
   ORRERY_ASSERT(!name.empty(), "spawn() needs a name; use spawn_anonymous()");
   return detail::spawn_cell(system(), cell(), std::move(behavior), name, props);
 }
@@ -99,16 +100,17 @@ template <class N, class F>
 ActorRef<N> ActorContext<M>::message_adapter(F adapt) {
   static_assert(std::is_invocable_r_v<M, F&, N&&>, "an adapter turns N into M");
   using Adapter = detail::AdapterRecipient<N, M>;
-  // Keyed by the type's name: a string, so that nothing depends on where a type_info lives.
+  // Keyed by the type itself: two types may share a printed name (anonymous namespaces), and
+  // the cast below must never meet another type's adapter. Only looked up, never iterated.
   auto& adapters = cell().typed().adapters;
-  const std::string_view key = type_name<N>();
+  const std::type_index key(typeid(N));
   if (auto found = adapters.find(key); found != adapters.end()) {
     auto* adapter = static_cast<Adapter*>(found->second.get());
     adapter->replace(std::move(adapt));
     return ActorRef<N>(IntrusivePtr<Recipient<N>>(adapter));
   }
   IntrusivePtr<Adapter> adapter(new Adapter(cell(), std::move(adapt)));
-  adapters.emplace(std::string(key), adapter);
+  adapters.emplace(key, adapter);
   return ActorRef<N>(IntrusivePtr<Recipient<N>>(std::move(adapter)));
 }
 template <class M>
@@ -119,14 +121,18 @@ void ActorContext<M>::pipe_to_self(Future<T> future, F adapt) {
   ORRERY_ASSERT(future.valid(), "pipe_to_self of an empty future");
   IntrusivePtr<TypedCell<M>> self(&cell());
   // The completing thread (a timer, a gRPC or a sender thread) only queues; `adapt` runs in the
-  // actor's turn, reading the result the shared state keeps (no copy of it).
-  IntrusivePtr<detail::FutureState<T>> state(future.state());
-  future.on_complete([self, state, adapt = std::move(adapt)](const Result<T>&) mutable {
-    self->tell_adaptation(type_name<Result<T>>(),
-                          [state = std::move(state), adapt = std::move(adapt)](TypedCell<M>& cell) mutable {
-                            cell.deliver_adapted([&] { return M(adapt(state->result())); },
-                                                 TypedCell<M>::AdaptFailure::fails_actor);
-                          });
+  // actor's turn, reading the result the shared state keeps (no copy of it). The callback
+  // takes its reference to the state only when it runs (the state is alive then): held from
+  // registration, the state would hold itself, and a future never completed would never be freed.
+  detail::FutureState<T>* raw_state = future.state();
+  future.on_complete([self, raw_state, adapt = std::move(adapt)](const Result<T>&) mutable {
+    IntrusivePtr<detail::FutureState<T>> state(raw_state);
+    self->tell_adaptation(
+        type_name<Result<T>>(),
+        [state = std::move(state), adapt = std::move(adapt)](TypedCell<M>& cell) mutable {
+          cell.deliver_adapted([&] { return M(adapt(state->result())); },
+                               TypedCell<M>::AdaptFailure::fails_actor);
+        });
   });
 }
 template <class M>
@@ -167,12 +173,13 @@ template <class M>
 template <class N>
 Cancellable ActorContext<M>::schedule_once(Duration delay, ActorRef<N> target, N message) {
   Env& node = env();
-  if (system().observing_effects()) system().report_effect(cell(), effect::Scheduled{delay, target.path()});
-  const TimerId id = node.timers.schedule_at(
-      node.clock.now() + delay,
-      [target = std::move(target), message = std::move(message)]() mutable {
-        target.tell(std::move(message));
-      });
+  if (system().observing_effects())
+    system().report_effect(cell(), effect::Scheduled{delay, target.path()});
+  const TimerId id =
+      node.timers.schedule_at(node.clock.now() + delay,
+                              [target = std::move(target), message = std::move(message)]() mutable {
+                                target.tell(std::move(message));
+                              });
   return Cancellable(&node.timers, id);
 }
 template <class M>
@@ -232,7 +239,8 @@ void TimerScheduler<M>::cancel(std::string_view key) {
 template <class M>
 void TimerScheduler<M>::cancel_all() {
   const auto* timers = cell_.timer_list();
-  while (timers != nullptr && !timers->empty()) cell_.cancel_timer(timers->front().key);
+  while (timers != nullptr && !timers->empty())
+    cell_.cancel_timer(timers->front().key);
 }
 template <class M>
 std::size_t TimerScheduler<M>::active_count() const {
@@ -259,7 +267,8 @@ Behavior<M> StashBuffer<M>::unstash(Behavior<M> next, std::uint32_t count) {
   auto& unstashed = cell_.typed().unstashed;
   // In front of anything unstashed earlier and not yet handled, in stash order.
   const std::uint32_t n = std::min<std::uint32_t>(count, size());
-  for (std::uint32_t i = n; i > 0; --i) unstashed.push_front(std::move(buffer_[i - 1]));
+  for (std::uint32_t i = n; i > 0; --i)
+    unstashed.push_front(std::move(buffer_[i - 1]));
   buffer_.erase(buffer_.begin(), buffer_.begin() + n);
   return next;
 }

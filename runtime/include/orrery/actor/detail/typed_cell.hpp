@@ -16,6 +16,7 @@
 #include <map>
 #include <optional>
 #include <type_traits>
+#include <typeindex>
 #include <utility>
 #include <variant>
 
@@ -180,9 +181,9 @@ class TypedCell final : public CellBase, public Recipient<M>, public ActorContex
     std::vector<Timer> timers;
     std::uint64_t next_generation = 0;
     std::vector<std::pair<UntypedActorRef, M>> watch_messages;
-    // ctx.message_adapter's refs, one per message type (by type name). They hold this cell and
-    // it holds them: release_state() deletes this struct when the actor stops, ending the cycle.
-    std::map<std::string, IntrusivePtr<RecipientBase>, std::less<>> adapters;
+    // ctx.message_adapter's refs, one per message type. They hold this cell and it holds them:
+    // release_state() deletes this struct when the actor stops, ending the cycle.
+    std::map<std::type_index, IntrusivePtr<RecipientBase>> adapters;
     MailboxConfig mailbox;
     std::deque<M> bounded;  // the bounded mailbox, under lock_
     std::optional<M> receive_timeout_message;
