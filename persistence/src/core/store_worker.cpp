@@ -100,7 +100,7 @@ class StoreWorker::Turn final : public Runnable {
   bool scheduled_ = false;
   bool running_ = false;
   bool closed_ = false;
-  std::thread::id runner_;
+  std::thread::id runner_;  // orrery-lint: allow(thread) only an id to compare; no thread starts
 };
 
 StoreWorker::StoreWorker(Executor& executor, std::uint64_t trace_id)

@@ -20,13 +20,15 @@ struct DurableState {
   std::uint32_t version = 1;
   std::string payload;
   std::string tag;  // one tag, for queries of changes (empty: none)
+  /// Deleted at `revision`: no value, but the revision stays so older writers remain stale.
+  bool deleted = false;
   friend bool operator==(const DurableState&, const DurableState&) = default;
 };
 
 class DurableStateStore {
  public:
   virtual ~DurableStateStore() = default;
-  /// The stored state, or none (revision 0) for an id never written or deleted.
+  /// The stored state, or none for an id never written; a deleted one has `deleted` set.
   virtual Future<std::optional<DurableState>> get(std::string persistence_id) = 0;
   /// Stores `state` if the stored revision is state.revision - 1; otherwise refused (Errc::refused,
   /// "stale revision ..."), and nothing changes. Completes once durable.

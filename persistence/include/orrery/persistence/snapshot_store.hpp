@@ -31,7 +31,7 @@ struct Snapshot {
 /// Which snapshots a load or delete considers: those with min <= sequence_nr <= max.
 struct SnapshotCriteria {
   SequenceNr min_sequence_nr = 0;
-  SequenceNr max_sequence_nr = max_sequence_nr;
+  SequenceNr max_sequence_nr = persistence::max_sequence_nr;
   static SnapshotCriteria latest() { return {}; }
   static SnapshotCriteria none() { return {0, -1}; }
 };

@@ -108,6 +108,14 @@ class ActorContext {
   template <class T, class F>
   void pipe_to_self(Future<T> future, F adapt);
 
+  /// When `future` completes, `on_result(const Result<T>&) -> Behavior<M>` (or a directive)
+  /// runs inside this actor's turn, in mailbox order and never after the actor stopped, and the
+  /// behavior it returns becomes current as a message handler's would. For behaviors that keep a
+  /// protocol of their own beside the message type (persistence's journal completions); a
+  /// throwing `on_result` fails the actor, so supervision decides.
+  template <class T, class F>
+  void on_complete_in_turn(Future<T> future, F on_result);
+
   /// Akka's ctx.ask: asks `target` (the request is built from a reply ref) and delivers
   /// `adapt(const Result<Res>&) -> M` to this actor with the answer or the timeout.
   template <class Res, class Req, class MakeRequest, class F>

@@ -136,6 +136,22 @@ void ActorContext<M>::pipe_to_self(Future<T> future, F adapt) {
   });
 }
 template <class M>
+template <class T, class F>
+void ActorContext<M>::on_complete_in_turn(Future<T> future, F on_result) {
+  ORRERY_ASSERT(future.valid(), "on_complete_in_turn of an empty future");
+  IntrusivePtr<TypedCell<M>> self(&cell());
+  // As pipe_to_self: the completing thread only queues, and the state is referenced from then.
+  detail::FutureState<T>* raw_state = future.state();
+  future.on_complete([self, raw_state, on_result = std::move(on_result)](const Result<T>&) mutable {
+    IntrusivePtr<detail::FutureState<T>> state(raw_state);
+    self->tell_adaptation(
+        type_name<Result<T>>(),
+        [state = std::move(state), on_result = std::move(on_result)](TypedCell<M>& cell) mutable {
+          cell.run_in_turn([&]() -> Behavior<M> { return on_result(state->result()); });
+        });
+  });
+}
+template <class M>
 template <class Res, class Req, class MakeRequest, class F>
 void ActorContext<M>::ask(const ActorRef<Req>& target, MakeRequest make_request, Duration timeout,
                           F adapt) {

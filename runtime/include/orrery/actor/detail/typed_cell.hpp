@@ -130,6 +130,20 @@ class TypedCell final : public CellBase, public Recipient<M>, public ActorContex
     handle_message(*adapted);
   }
 
+  /// In the turn: runs `next()` and makes the behavior it returns current, as a handler's. A
+  /// throw fails the actor.
+  template <class Next>
+  void run_in_turn(Next&& next) {
+    ORRERY_ASSERT(host_ != nullptr, "a completion runs only inside the actor's turn");
+    try {
+      if (behavior_.kind() == BehaviorKind::receive) apply(next(), nullptr);
+    } catch (const FiberCancelled&) {
+      throw;
+    } catch (...) {
+      handle_failure(std::current_exception(), "a completion");
+    }
+  }
+
   std::string path() const override { return CellBase::path(); }
   /// The actor's id mixed with its system's incarnation: a restarted node numbers its actors
   /// the same way, and a ref to the old incarnation's actor must not reach the new one.
