@@ -27,7 +27,7 @@ class ReplyEffect;
 template <class Event, class State>
 class Effect {
  public:
-  enum class Kind : std::uint8_t { none, persist, unhandled, stash, stop };
+  enum class Kind : std::uint8_t { none, persist, unhandled, stash, stop, remove };
 
   /// Persist one event; the event handler folds it into the state once it is durable.
   static Effect persist(Event event) {
@@ -49,6 +49,9 @@ class Effect {
   static Effect stash() { return Effect(Kind::stash); }
   /// Stops the actor after the side effects.
   static Effect stop() { return Effect(Kind::stop); }
+  /// DurableStateBehavior only: deletes the state (it becomes the empty state; the revision
+  /// goes on counting).
+  static Effect delete_state() { return Effect(Kind::remove); }
   /// Replies with `message` and persists nothing (an enforced-replies handler's "none").
   template <class R>
   static ReplyEffect<Event, State> reply(ActorRef<R> to, R message);

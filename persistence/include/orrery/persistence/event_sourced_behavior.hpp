@@ -332,6 +332,8 @@ class EventSourcedBehavior {
             user_stash_.push_back(std::move(command));
           }
           return finish(effect);
+        case Effect<Event, State>::Kind::remove:
+          ORRERY_UNREACHABLE("delete_state() is an effect of DurableStateBehavior only");
         case Effect<Event, State>::Kind::unhandled:
           ctx_.system().unhandled(ctx_.path(), message_type_name(command));
           return finish(effect);
