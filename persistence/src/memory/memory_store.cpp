@@ -242,4 +242,32 @@ Future<Done> MemoryStore::remove(std::string persistence_id, Revision revision) 
   });
 }
 
+Future<std::optional<Offset>> MemoryStore::load_offset(std::string projection) {
+  return submit<std::optional<Offset>>([projection = std::move(projection)](MemoryStoreData& data) {
+    auto found = data.projection_offsets.find(projection);
+    if (found == data.projection_offsets.end()) return Result<std::optional<Offset>>(std::nullopt);
+    return Result<std::optional<Offset>>(found->second);
+  });
+}
+
+Future<Done> MemoryStore::save_offset(std::string projection, Offset offset) {
+  return submit<Done>([projection = std::move(projection), offset](MemoryStoreData& data) {
+    data.projection_offsets.insert_or_assign(projection, offset);
+    return Result<Done>(Done{});
+  });
+}
+
+Future<Done> MemoryStore::commit(std::string projection, Offset offset,
+                                 UniqueFunction<Status(MemoryReadSide&)> writes) {
+  return submit<Done>([projection = std::move(projection), offset,
+                       writes = std::move(writes)](MemoryStoreData& data) mutable -> Result<Done> {
+    MemoryReadSide copy = data.read_side;
+    Status written = writes(copy);
+    if (!written.ok()) return written.error();
+    data.read_side = std::move(copy);
+    data.projection_offsets.insert_or_assign(projection, offset);
+    return Done{};
+  });
+}
+
 }  // namespace orrery::persistence

@@ -41,7 +41,7 @@
 
 #include <fmt/format.h>
 
-#include <orrery/actor/behaviors.hpp>
+#include <orrery/actor.hpp>
 #include <orrery/persistence/effect.hpp>
 #include <orrery/persistence/event_schema.hpp>
 #include <orrery/persistence/persistence_signals.hpp>

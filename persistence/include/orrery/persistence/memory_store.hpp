@@ -15,10 +15,16 @@
 #include <orrery/persistence/detail/store_worker.hpp>
 #include <orrery/persistence/durable_state_store.hpp>
 #include <orrery/persistence/journal.hpp>
+#include <orrery/persistence/projection_store.hpp>
 #include <orrery/persistence/read_journal.hpp>
 #include <orrery/persistence/snapshot_store.hpp>
 
 namespace orrery::persistence {
+
+/// A read side in memory: the rows an exactly-once projection writes in its transactions.
+struct MemoryReadSide {
+  std::map<std::string, std::string, std::less<>> rows;
+};
 
 /// What a MemoryStore holds; shared by the stores built over it (thread-safe).
 struct MemoryStoreData {
@@ -32,6 +38,8 @@ struct MemoryStoreData {
   Offset last_offset = 0;
   std::map<std::pair<std::string, SequenceNr>, Snapshot> snapshots;
   std::map<std::string, DurableState, std::less<>> states;
+  std::map<std::string, Offset, std::less<>> projection_offsets;
+  MemoryReadSide read_side;
 };
 
 struct MemoryStoreOptions {
@@ -42,7 +50,8 @@ struct MemoryStoreOptions {
 class MemoryStore final : public Journal,
                           public ReadJournal,
                           public SnapshotStore,
-                          public DurableStateStore {
+                          public DurableStateStore,
+                          public TransactionalOffsetStore<MemoryReadSide> {
  public:
   MemoryStore(Env& env, std::shared_ptr<MemoryStoreData> data, MemoryStoreOptions options = {});
   ~MemoryStore() override;
@@ -70,6 +79,13 @@ class MemoryStore final : public Journal,
   Future<std::optional<DurableState>> get(std::string persistence_id) override;
   Future<Done> upsert(DurableState state) override;
   Future<Done> remove(std::string persistence_id, Revision revision) override;
+
+  Future<std::optional<Offset>> load_offset(std::string projection) override;
+  Future<Done> save_offset(std::string projection, Offset offset) override;
+  /// Runs `writes` on a copy of the read side; an ok result replaces the read side and the
+  /// offset together.
+  Future<Done> commit(std::string projection, Offset offset,
+                      UniqueFunction<Status(MemoryReadSide&)> writes) override;
 
  private:
   template <class T, class F>
