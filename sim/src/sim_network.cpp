@@ -29,21 +29,28 @@ class SimNetwork::Endpoint final : public Transport {
     if (!up_) return SendStatus::closed;
     if (frame.size() > network_.max_frame_bytes_) return SendStatus::too_large;
     auto found = network_.by_address_.find(to);
-    if (found == network_.by_address_.end()) {
-      // Nobody listens there: like a refused connection, the frame is gone.
-      network_.world_.record(
-          {.kind = TraceKind::drop, .node = node_, .a = frame.size(), .text = "no route"});
-      ++network_.stats_.lost;
-      return SendStatus::queued;
-    }
-    network_.transmit(node_, found->second, std::move(frame));
+    if (found == network_.by_address_.end()) return send_unrouted(to, frame.size());
+    const std::uint32_t peer = found->second;
+    Link& link = network_.link_state(node_, peer);
+    if (!network_.admit(link.attempt, link.in_flight, node_, peer, frame.size()))
+      return SendStatus::overflow;
+    network_.transmit(node_, peer, std::move(frame));
     return SendStatus::queued;
   }
   void disconnect(const NodeAddress& peer) override {
     auto found = network_.by_address_.find(peer);
-    if (found == network_.by_address_.end()) return;
+    if (found == network_.by_address_.end()) {
+      unrouted_.erase(peer);
+      return;
+    }
+    // As gRPC drops the peer's queue: what waited on an attempt no longer holds a place.
+    network_.link_state(node_, found->second).attempt = {};
     network_.drop_connection(node_, found->second);
   }
+
+  /// The node is gone or a listener appeared at `address`: attempts end.
+  void forget_attempts() noexcept { unrouted_.clear(); }
+  void forget_attempt(const NodeAddress& address) { unrouted_.erase(address); }
 
   FrameSink* sink() const noexcept { return sink_; }
   Random& random() noexcept { return random_; }
@@ -51,15 +58,47 @@ class SimNetwork::Endpoint final : public Transport {
   std::uint32_t incarnation_ = 0;
 
  private:
+  /// Nobody listens there: like an attempt that is never answered, the frame is gone, and it
+  /// holds its place until the attempt gives up.
+  SendStatus send_unrouted(const NodeAddress& to, std::size_t bytes) {
+    if (unrouted_.size() >= unrouted_addresses_max && !unrouted_.contains(to)) prune_unrouted();
+    Attempt full{.frames = network_.outbound_frames_max_, .gives_up_at = Instant::max()};
+    // Room for another peer, as gRPC's peers_max: when every attempt still runs, refuse.
+    Attempt& attempt =
+        unrouted_.size() < unrouted_addresses_max || unrouted_.contains(to) ? unrouted_[to] : full;
+    if (!network_.admit(attempt, 0, node_, TraceEvent::none, bytes)) return SendStatus::overflow;
+    network_.world_.record(
+        {.kind = TraceKind::drop, .node = node_, .a = bytes, .text = "no route"});
+    ++network_.stats_.lost;
+    network_.hold(attempt);
+    return SendStatus::queued;
+  }
+  /// Forgets the attempts that gave up, so that sending to many unknown addresses holds only
+  /// the attempts still running (at most unrouted_addresses_max, each at most
+  /// outbound_frames_max frames).
+  void prune_unrouted() {
+    const Instant now = network_.world_.now();
+    std::erase_if(unrouted_, [now](const auto& entry) { return entry.second.held(now) == 0; });
+  }
+
+  static constexpr std::size_t unrouted_addresses_max = 4096;  // gRPC's peers_max default
+
   SimNetwork& network_;
   std::uint32_t node_;
   NodeAddress address_;
   SeededRandom random_;
   FrameSink* sink_ = nullptr;
+  std::map<NodeAddress, Attempt> unrouted_;  // attempts to addresses no node has
 };
 
-SimNetwork::SimNetwork(World& world, LinkConfig defaults, std::size_t max_frame_bytes)
-    : world_(world), defaults_(defaults), max_frame_bytes_(max_frame_bytes) {
+SimNetwork::SimNetwork(World& world, const WorldConfig& config)
+    : world_(world),
+      defaults_(config.network),
+      max_frame_bytes_(config.max_frame_bytes),
+      outbound_frames_max_(config.outbound_frames_max),
+      connect_timeout_(config.connect_timeout) {
+  ORRERY_ASSERT(outbound_frames_max_ > 0, "outbound_frames_max must let one frame through");
+  ORRERY_ASSERT(connect_timeout_.count() >= 0, "connect_timeout must not be negative");
 }
 
 SimNetwork::~SimNetwork() = default;
@@ -123,7 +162,10 @@ void SimNetwork::set_cut(std::uint32_t from, std::uint32_t to, CutOwner owner, b
   }
   const bool is_cut = state.cut_by != 0;
   if (is_cut && !was_cut) ++cuts_;
-  if (was_cut && !is_cut) --cuts_;
+  if (was_cut && !is_cut) {
+    --cuts_;
+    state.attempt = {};  // the attempt now reaches the peer: nothing waits on it any more
+  }
 }
 
 Status SimNetwork::partition(const std::vector<std::vector<std::uint32_t>>& groups,
@@ -203,6 +245,8 @@ Transport& SimNetwork::add_endpoint(std::uint32_t node, NodeAddress address) {
   ORRERY_ASSERT(!by_address_.contains(address), "two nodes at one address");
   const std::uint64_t seed = world_.derive_seed("link/" + address.to_string());
   endpoints_.push_back(std::make_unique<Endpoint>(*this, node, address, seed));
+  for (const auto& other : endpoints_)
+    other->forget_attempt(address);  // a listener appeared: attempts to it now connect
   by_address_.emplace(std::move(address), node);
   for (auto& row : links_)
     row.emplace_back();
@@ -222,6 +266,10 @@ void SimNetwork::node_down(std::uint32_t node) {
   Endpoint& endpoint = *endpoints_[node];
   endpoint.up_ = false;
   ++endpoint.incarnation_;
+  // Its queues die with it; what is in flight still holds places until it arrives.
+  endpoint.forget_attempts();
+  for (Link& link : links_[node])
+    link.attempt = {};
   drop_connections(node, false);
 }
 
@@ -285,6 +333,27 @@ void SimNetwork::announce_link_up(std::uint32_t side, std::uint32_t peer, Instan
 
 // ---- frames ----
 
+std::uint32_t SimNetwork::frames_held(std::uint32_t from, std::uint32_t to) const {
+  const Link* state = find_link(from, to);
+  return state == nullptr ? 0 : state->in_flight + state->attempt.held(world_.now());
+}
+
+bool SimNetwork::admit(Attempt& attempt, std::uint32_t in_flight, std::uint32_t from,
+                       std::uint32_t to, std::size_t frame_bytes) {
+  if (attempt.held(world_.now()) == 0) attempt = {};  // given up: its frames hold no places
+  const std::uint32_t held = in_flight + attempt.frames;
+  if (held < outbound_frames_max_) return true;
+  ++stats_.overflow;
+  world_.record(
+      {.kind = TraceKind::overflow, .node = from, .peer = to, .a = frame_bytes, .b = held});
+  return false;
+}
+
+void SimNetwork::hold(Attempt& attempt) {
+  if (attempt.frames == 0) attempt.gives_up_at = world_.now() + connect_timeout_;
+  ++attempt.frames;
+}
+
 void SimNetwork::transmit(std::uint32_t from, std::uint32_t to, Frame frame) {
   Endpoint& sender = *endpoints_[from];
   const std::uint64_t frame_hash = fnv1a64(frame.data(), frame.size());
@@ -296,6 +365,7 @@ void SimNetwork::transmit(std::uint32_t from, std::uint32_t to, Frame frame) {
     ++stats_.lost;
     world_.record(
         {.kind = TraceKind::drop, .node = from, .peer = to, .a = frame_hash, .text = "partition"});
+    hold(state.attempt);  // as behind gRPC's attempt to reach a peer it cannot
     return;
   }
   const LinkConfig& config = state.config ? *state.config : defaults_;
@@ -323,20 +393,29 @@ void SimNetwork::transmit(std::uint32_t from, std::uint32_t to, Frame frame) {
     if (copy == 1) {
       ++stats_.duplicated;
       world_.record({.kind = TraceKind::duplicate, .node = from, .peer = to, .a = frame_hash});
-      schedule_arrival(from, to, at, std::move(frame), frame_hash);
+      schedule_arrival(from, to, at, std::move(frame), frame_hash, false);
     } else if (duplicate) {
-      schedule_arrival(from, to, at, Frame(frame), frame_hash);
+      schedule_arrival(from, to, at, Frame(frame), frame_hash, true);
     } else {
-      schedule_arrival(from, to, at, std::move(frame), frame_hash);
+      schedule_arrival(from, to, at, std::move(frame), frame_hash, true);
     }
   }
 }
 
 void SimNetwork::schedule_arrival(std::uint32_t from, std::uint32_t to, Instant at, Frame frame,
-                                  std::uint64_t frame_hash) {
+                                  std::uint64_t frame_hash, bool counted) {
   const std::uint32_t incarnation = endpoints_[to]->incarnation_;
+  // The sent frame holds its place until it arrives, however it fares there; a duplicate is the
+  // network's own copy and holds none.
+  if (counted) ++link_state(from, to).in_flight;
   world_.schedule(
-      at, to, [this, from, to, incarnation, frame_hash, frame = std::move(frame)]() mutable {
+      at, to,
+      [this, from, to, incarnation, frame_hash, counted, frame = std::move(frame)]() mutable {
+        if (counted) {
+          Link& state = link_state(from, to);
+          ORRERY_ASSERT(state.in_flight > 0, "a frame arrived that never left");
+          --state.in_flight;
+        }
         Endpoint& target = *endpoints_[to];
         if (!target.up_ || target.incarnation_ != incarnation) {
           ++stats_.to_down_nodes;

@@ -52,6 +52,8 @@ const char* to_string(TraceKind kind) noexcept {
       return "note";
     case TraceKind::disk_latency:
       return "disk_latency";
+    case TraceKind::overflow:
+      return "overflow";
   }
   return "unknown";
 }

@@ -127,7 +127,7 @@ World::World(std::uint64_t seed, WorldConfig config)
         return index < nodes_.size() ? std::string_view(nodes_[index]->name())
                                      : std::string_view("world");
       }),
-      network_(std::make_unique<SimNetwork>(*this, config_.network, config_.max_frame_bytes)),
+      network_(std::make_unique<SimNetwork>(*this, config_)),
       control_(std::make_unique<ControlParts>(*this)),
       host_(std::make_unique<FiberHost>(FiberConfig{}, [this] { return loop_step(); })) {
 }

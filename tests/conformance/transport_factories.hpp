@@ -5,9 +5,9 @@
 //   Transport& transport(int i)       node i (0 or 1)
 //   bool run_until(done, limit)       lets frames and link events flow until done() holds
 //   std::size_t frame_bytes_max()     the largest frame send() takes
-//   std::optional<std::size_t> outbound_frames_max()
-//                                     frames queued per unreachable peer before overflow (none:
-//                                     the implementation drops what no one receives instead)
+//   std::size_t outbound_frames_max() frames held per peer before send() answers overflow
+//   Duration connect_timeout()        how long an attempt to reach a peer that never answers
+//                                     holds its frames before it gives up and drops them
 //   NodeAddress unreachable()         an address where frames are never taken off the link
 //   void close(int i)                 shuts node i's transport (its sends answer closed)
 //
@@ -17,7 +17,6 @@
 #include <functional>
 #include <memory>
 #include <netinet/in.h>
-#include <optional>
 #include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
@@ -63,6 +62,7 @@ class GrpcTransportParts {
  public:
   static constexpr std::size_t frame_limit = 4096;
   static constexpr std::size_t queue_limit = 1000;
+  static constexpr Duration attempt_limit = std::chrono::seconds(5);
 
   GrpcTransportParts() {
     for (const char* system : {"zero", "one"}) {
@@ -77,7 +77,7 @@ class GrpcTransportParts {
       config.outbound_bytes_max = frame_limit * queue_limit * 2;
       config.reconnect_backoff_min = std::chrono::milliseconds(5);
       config.reconnect_backoff_max = std::chrono::milliseconds(50);
-      config.connect_timeout = std::chrono::seconds(5);
+      config.connect_timeout = attempt_limit;
       auto created = GrpcTransport::create(std::move(config));
       ORRERY_ASSERT(created.ok(), "cannot create a conformance gRPC transport");
       transports_.push_back(std::move(created).value());
@@ -93,7 +93,8 @@ class GrpcTransportParts {
     return true;
   }
   std::size_t frame_bytes_max() const noexcept { return frame_limit; }
-  std::optional<std::size_t> outbound_frames_max() const noexcept { return queue_limit; }
+  std::size_t outbound_frames_max() const noexcept { return queue_limit; }
+  Duration connect_timeout() const noexcept { return attempt_limit; }
   NodeAddress unreachable() const { return NodeAddress{"silent", "127.0.0.1", silent_.port()}; }
   void close(int i) { transports_.at(static_cast<std::size_t>(i))->shutdown(); }
 
@@ -106,12 +107,16 @@ class GrpcTransportParts {
 
 class SimTransportParts {
  public:
-  static constexpr std::size_t frame_limit = 4096;
+  static constexpr std::size_t frame_limit = GrpcTransportParts::frame_limit;
+  static constexpr std::size_t queue_limit = GrpcTransportParts::queue_limit;
+  static constexpr Duration attempt_limit = GrpcTransportParts::attempt_limit;
 
   SimTransportParts()
       : world_(11, sim::WorldConfig{.network = sim::LinkConfig{.latency_min = latency,
                                                                .latency_max = latency * 3},
-                                    .max_frame_bytes = frame_limit}) {
+                                    .max_frame_bytes = frame_limit,
+                                    .outbound_frames_max = queue_limit,
+                                    .connect_timeout = attempt_limit}) {
     for (const char* name : {"zero", "one"})
       nodes_.push_back(&world_.add_node(name, {.remoting = false}));
   }
@@ -120,7 +125,8 @@ class SimTransportParts {
     return world_.await(done, limit);
   }
   std::size_t frame_bytes_max() const noexcept { return frame_limit; }
-  std::optional<std::size_t> outbound_frames_max() const noexcept { return std::nullopt; }
+  std::size_t outbound_frames_max() const noexcept { return queue_limit; }
+  Duration connect_timeout() const noexcept { return attempt_limit; }
   NodeAddress unreachable() const { return NodeAddress{"silent", "nowhere", 1}; }
   void close(int i) { world_.crash(*nodes_.at(static_cast<std::size_t>(i))); }
 

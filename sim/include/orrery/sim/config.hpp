@@ -63,6 +63,13 @@ struct WorldConfig {
   /// Every link's configuration unless set per link.
   LinkConfig network;
   std::size_t max_frame_bytes = 4u << 20;
+  /// Back-pressure, as the gRPC transport's per-peer queue (GrpcTransportConfig has the same
+  /// defaults): frames a node's endpoint holds for one peer, in flight or waiting for a link that
+  /// cannot open, before send() answers overflow and does not take the frame.
+  std::uint32_t outbound_frames_max = 10'000;
+  /// How long an attempt to reach a peer that cannot be reached (no node at the address, a cut
+  /// link) holds the frames sent meanwhile before it gives up and frees their places.
+  Duration connect_timeout = std::chrono::seconds(5);
   /// BUGGIFY: each fault site is enabled for this world with site_ppm, then fires with fire_ppm.
   bool buggify = false;
   std::uint32_t buggify_site_ppm = 250'000;

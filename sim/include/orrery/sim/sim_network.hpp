@@ -6,6 +6,15 @@
 //
 // Links are directed: a one-way partition cuts a→b while b→a flows. A frame meets the cut when
 // it is sent and again when it would arrive (a partition loses what is in flight).
+//
+// Back-pressure mirrors the gRPC transport's bounded queue per peer: what a node sent a peer and
+// the network has not yet settled holds a place, up to WorldConfig::outbound_frames_max, and
+// send() answers overflow beyond it without taking the frame. A frame in flight holds its place
+// until it arrives (delivered or dropped there). A frame for a peer that cannot be reached (no
+// node at the address, a cut link) is lost as before, but like a frame queued behind gRPC's
+// connection attempt it holds its place until that attempt gives up: connect_timeout after the
+// attempt's first frame. A heal, a node appearing at the address, disconnect() and the sender's
+// crash end the attempt at once.
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -21,7 +30,7 @@ class World;
 
 class SimNetwork {
  public:
-  SimNetwork(World& world, LinkConfig defaults, std::size_t max_frame_bytes);
+  SimNetwork(World& world, const WorldConfig& config);
   ~SimNetwork();
 
   // ---- link behaviour ----
@@ -61,6 +70,12 @@ class SimNetwork {
   bool cut_by(std::uint32_t from, std::uint32_t to, CutOwner owner) const noexcept;
   bool partitioned() const noexcept { return cuts_ > 0; }
 
+  // ---- back-pressure ----
+  /// Frames one node's endpoint holds for one peer before send() answers overflow.
+  std::uint32_t outbound_frames_max() const noexcept { return outbound_frames_max_; }
+  /// The frames from → to holds now: in flight, and waiting on an attempt not yet given up.
+  std::uint32_t frames_held(std::uint32_t from, std::uint32_t to) const;
+
   // ---- counters ----
   struct Stats {
     std::uint64_t sent = 0;
@@ -69,6 +84,7 @@ class SimNetwork {
     std::uint64_t duplicated = 0;
     std::uint64_t reordered = 0;
     std::uint64_t to_down_nodes = 0;  // in flight to a node that crashed or restarted
+    std::uint64_t overflow = 0;       // refused by send(): the peer's bound was full
   };
   const Stats& stats() const noexcept { return stats_; }
 
@@ -83,18 +99,33 @@ class SimNetwork {
  private:
   class Endpoint;
   friend class Endpoint;
+  /// Frames sent while a peer could not be reached: they hold their places until the attempt
+  /// that began with the first of them gives up.
+  struct Attempt {
+    std::uint32_t frames = 0;
+    Instant gives_up_at{};
+    std::uint32_t held(Instant now) const noexcept { return now < gives_up_at ? frames : 0; }
+  };
   struct Link {
     std::unique_ptr<LinkConfig> config;  // null: the defaults
     Instant last_arrival{};
     Instant clogged_until{};
-    std::uint8_t cut_by = 0;  // a bit per CutOwner
+    std::uint8_t cut_by = 0;      // a bit per CutOwner
+    std::uint32_t in_flight = 0;  // frames scheduled to arrive (a duplicate's copy aside)
+    Attempt attempt;              // while the link is cut
   };
 
   Link& link_state(std::uint32_t from, std::uint32_t to);
   const Link* find_link(std::uint32_t from, std::uint32_t to) const;
+  /// Whether `attempt`, with `in_flight` more, has room for one more frame (an attempt given
+  /// up is reset first); traces and counts the refusal when not.
+  bool admit(Attempt& attempt, std::uint32_t in_flight, std::uint32_t from, std::uint32_t to,
+             std::size_t frame_bytes);
+  /// Holds a place for a frame sent while its peer cannot be reached.
+  void hold(Attempt& attempt);
   void transmit(std::uint32_t from, std::uint32_t to, Frame frame);
   void schedule_arrival(std::uint32_t from, std::uint32_t to, Instant at, Frame frame,
-                        std::uint64_t frame_hash);
+                        std::uint64_t frame_hash, bool counted);
   void open_connection(std::uint32_t from, std::uint32_t to);
   void announce_link_up(std::uint32_t side, std::uint32_t peer, Instant at);
   void drop_connections(std::uint32_t node, bool only_cut);
@@ -106,6 +137,8 @@ class SimNetwork {
   World& world_;
   LinkConfig defaults_;
   std::size_t max_frame_bytes_;
+  std::uint32_t outbound_frames_max_;
+  Duration connect_timeout_;
   std::vector<std::unique_ptr<Endpoint>> endpoints_;
   std::map<NodeAddress, std::uint32_t> by_address_;
   std::vector<std::vector<Link>> links_;              // [from][to]

@@ -39,6 +39,7 @@ enum class TraceKind : std::uint8_t {
   clog = 19,
   note = 20,          // a script's or scenario's own mark
   disk_latency = 21,  // a node's turn blocked in a synchronous disk call (a: nanoseconds)
+  overflow = 22,      // send() refused a frame: the peer's bound was full (a: bytes, b: held)
 };
 
 const char* to_string(TraceKind kind) noexcept;
