@@ -127,6 +127,24 @@ class EventSourcedBehavior {
     return *this;
   }
 
+  /// Replaces the command handler with `wrap(handler)`: for testkits and interceptors that
+  /// observe each effect (EventSourcedBehaviorTestKit appends a side effect to every one).
+  EventSourcedBehavior& wrap_command_handler(std::function<CommandHandler(CommandHandler)> wrap) {
+    mutate().command_handler = wrap(config_->command_handler);
+    return *this;
+  }
+  /// Also calls `observer` with every persistence signal, after the signal handler.
+  EventSourcedBehavior& observe_signals(SignalHandler observer) {
+    SignalHandler first = config_->on_signal;
+    mutate().on_signal = [first, observer](ActorContext<Command>& ctx, const State& state,
+                                           const PersistenceSignal& signal) {
+      if (first) first(ctx, state, signal);
+      observer(ctx, state, signal);
+    };
+    return *this;
+  }
+  const std::string& persistence_id() const noexcept { return config_->persistence_id; }
+
   /// The behavior to spawn (or to wrap in supervise).
   Behavior<Command> behavior() const {
     std::shared_ptr<const Config> config = config_;
