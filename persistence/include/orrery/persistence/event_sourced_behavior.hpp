@@ -58,6 +58,29 @@ struct PersistentActorStats {
   std::uint64_t snapshots_saved = 0;
 };
 
+namespace detail {
+/// A queue that allocates nothing until its first element.
+template <class T>
+class LazyQueue {
+ public:
+  bool empty() const noexcept { return !items_ || items_->empty(); }
+  std::size_t size() const noexcept { return items_ ? items_->size() : 0; }
+  void push_back(T item) { queue().push_back(std::move(item)); }
+  void push_front(T item) { queue().push_front(std::move(item)); }
+  T& front() { return items_->front(); }
+  T& back() { return items_->back(); }
+  void pop_front() { items_->pop_front(); }
+  void pop_back() { items_->pop_back(); }
+
+ private:
+  std::deque<T>& queue() {
+    if (!items_) items_ = std::make_unique<std::deque<T>>();
+    return *items_;
+  }
+  std::unique_ptr<std::deque<T>> items_;
+};
+}  // namespace detail
+
 template <class Command, class Event, class State, bool EnforcedReplies = false>
 class EventSourcedBehavior {
  public:
@@ -194,7 +217,7 @@ class EventSourcedBehavior {
    public:
     Actor(std::shared_ptr<const Config> config, ActorContext<Command>& ctx)
         : config_(std::move(config)), ctx_(ctx), state_(config_->empty_state) {
-      writer_ = fmt::format("{}#{:016x}", ctx.path(), ctx.env().random.next());
+      writer_ = ctx.env().random.next();
     }
 
     void start() {
@@ -382,6 +405,7 @@ class EventSourcedBehavior {
                               ctx_.env().clock.wall_now().time_since_epoch())
                               .count();
       SequenceNr next = sequence_nr_;
+      const std::string writer = fmt::format("{}#{:016x}", ctx_.path(), writer_);
       for (const Event& event : effect.events()) {
         auto encoded = config_->schema.encode(ctx_.system(), event);
         if (!encoded.ok()) {
@@ -398,7 +422,7 @@ class EventSourcedBehavior {
         stored.payload = std::move(encoded->payload);
         if (config_->tagger) stored.tags = config_->tagger(event);
         stored.timestamp_ms = now_ms;
-        stored.writer = writer_;
+        stored.writer = writer;
         write.events.push_back(std::move(stored));
       }
       phase_ = Phase::persisting;
@@ -513,9 +537,11 @@ class EventSourcedBehavior {
     SequenceNr recovery_target_ = 0;
     Phase phase_ = Phase::recovering;
     bool alive_ = true;
-    std::string writer_;
-    std::deque<Command> held_;        // while recovering or persisting
-    std::deque<Command> user_stash_;  // Effect::stash
+    std::uint64_t writer_ = 0;  // this incarnation's writer id (formatted only when writing)
+    // Allocated on first use: an idle entity should cost little more than a plain actor, and
+    // an empty std::deque already holds a chunk.
+    detail::LazyQueue<Command> held_;        // while recovering or persisting
+    detail::LazyQueue<Command> user_stash_;  // Effect::stash
   };
 
   std::shared_ptr<Config> config_;
