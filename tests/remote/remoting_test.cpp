@@ -1,6 +1,7 @@
 // Remoting over an in-memory network: request-reply with refs inside messages, at-most-once and
-// ordered under duplication and reordering, remote death watch (stop and unreachable),
-// quarantine of a restarted peer's old incarnation, and bad input.
+// ordered under duplication and reordering, remote death watch (stop and unreachable; what the
+// watched node keeps as watches come and go), quarantine of a restarted peer's old incarnation,
+// and bad input.
 #include <catch2/catch.hpp>
 #include <orrery/actor.hpp>
 #include <orrery/remote/remoting.hpp>
@@ -153,6 +154,72 @@ TEST_CASE("remote death watch: a stopped actor and an unreachable node", "[remot
   REQUIRE_FALSE(a.remoting->reachable(b_address));
   REQUIRE(a.remoting->stats().unreachable == 1);
   static_cast<void>(victim);
+}
+
+/// A watcher on A that watches or unwatches what it is told, and records whose death it hears.
+struct WatchCommand {
+  UntypedActorRef target;
+  bool watch = true;
+};
+
+Behavior<WatchCommand> commanded_watcher(std::string name, ActorRef<std::string> heard) {
+  return behaviors::receive<WatchCommand>([](ActorContext<WatchCommand>& ctx, WatchCommand& c) {
+           if (c.watch) {
+             ctx.watch(c.target);
+           } else {
+             ctx.unwatch(c.target);
+           }
+         })
+      .receive_signal(
+          [name = std::move(name), heard](ActorContext<WatchCommand>&, const Terminated& t) {
+            heard.tell(name + " heard " + t.ref.path());
+          });
+}
+
+TEST_CASE(
+    "remote death watch: the watched node forgets an actor no node watches any more, and an "
+    "unwatch by path leaves the watch by uid in place",
+    "[remote]") {
+  test::MemoryNetwork network;
+  TestNode a(network, a_address);
+  TestNode b(network, b_address);
+  auto victim = b.system->spawn(
+      behaviors::receive<Numbered>([](ActorContext<Numbered>&, Numbered&) -> Behavior<Numbered> {
+        return behaviors::stopped();
+      }),
+      "victim");
+  test::Recorder<std::string> heard(*a.system);
+  auto by_path = a.system->spawn(commanded_watcher("by-path", heard.ref()), "by-path");
+  auto by_uid = a.system->spawn(commanded_watcher("by-uid", heard.ref()), "by-uid");
+  const UntypedActorRef path_ref(
+      a.remoting->ref<Numbered>("orrery://test@b:1/user/victim").value());
+  const UntypedActorRef uid_ref(a.remoting
+                                    ->ref<Numbered>("orrery://test@b:1/user/victim#" +
+                                                    std::to_string(victim.recipient()->uid()))
+                                    .value());
+
+  // A watch undone: b watched the victim for a, and forgets it once a no longer does.
+  by_path.tell(WatchCommand{path_ref, true});
+  REQUIRE(network.run_until([&] { return b.remoting->watched_for_peers() == 1; }, 5s));
+  by_path.tell(WatchCommand{path_ref, false});
+  REQUIRE(network.run_until([&] { return a.remoting->watches_held() == 0; }, 5s));
+  REQUIRE(network.run_until([&] { return b.remoting->watched_for_peers() == 0; }, 5s));
+
+  // Two watches of one incarnation from one node, by path and by uid: two on a, one actor on b.
+  by_path.tell(WatchCommand{path_ref, true});
+  by_uid.tell(WatchCommand{uid_ref, true});
+  REQUIRE(network.run_until([&] { return a.remoting->watches_held() == 2; }, 5s));
+  REQUIRE(network.run_until([&] { return b.remoting->watched_for_peers() == 1; }, 5s));
+  // Undoing the one by path leaves the one by uid: the victim's death still reaches by-uid.
+  by_path.tell(WatchCommand{path_ref, false});
+  REQUIRE(network.run_until([&] { return a.remoting->watches_held() == 1; }, 5s));
+  network.advance(100ms);  // the Unwatch reaches b
+  CHECK(b.remoting->watched_for_peers() == 1);
+  victim.tell(Numbered{0});
+  REQUIRE(network.run_until(heard.has(1), 5s));
+  CHECK(heard.messages() == std::vector<std::string>{"by-uid heard orrery://test@b:1/user/victim"});
+  CHECK(a.remoting->watches_held() == 0);
+  CHECK(b.remoting->watched_for_peers() == 0);
 }
 
 TEST_CASE("a restarted peer's old incarnation is quarantined and its frames refused", "[remote]") {

@@ -108,6 +108,13 @@ void notify_terminated(CellBase& watcher, const RecipientBase& terminated) {
   watcher.post_system(notice);
 }
 
+void continuation_failed(ActorSystem& system, std::string_view ask_path,
+                         std::string_view target_path, const std::exception_ptr& error) {
+  system.log(LogLevel::error, ask_path,
+             fmt::format("a continuation of the ask of {} threw (the others ran): {}",
+                         target_path, describe(error)));
+}
+
 void CompletionWatchers::add(CellBase& watcher, const RecipientBase& watched) {
   {
     SpinLockGuard guard(lock_);

@@ -144,30 +144,38 @@ void Remoting::Impl::watchee_terminated(const NodeAddress& node, const std::stri
     notify_watchers(watch);
 }
 
+// Watch and Unwatch of one key go out in the order they were decided: the decision (the first
+// watcher of a key sends Watch, the last one to leave sends Unwatch) and the send are one
+// critical section under the peer's lock, which every decision about a key of that node takes.
+// Decided under watches_mutex alone and sent later, two threads could put an Unwatch decided
+// first behind a Watch decided second: the watched node would forget a watch this node still
+// holds (or keep one it dropped). Lock order: the peer's lock, then watches_mutex, nested
+// here only; nothing takes a peer's lock under watches_mutex, and no user code runs under either.
 void Remoting::watch_remote(const RecipientBase& remote, const ActorAddress& target,
                             CellBase& watcher) {
   const std::string key = Impl::watch_key(target.node, target.path, target.uid);
-  bool first = false;
-  {
-    std::lock_guard guard(impl_->watches_mutex);
-    auto [it, inserted] = impl_->watches.try_emplace(key);
-    OutgoingWatch& watch = it->second;
-    if (inserted) {
-      watch.node = target.node;
-      watch.path = target.path;
-      watch.uid = target.uid;
-      watch.remote =
-          UntypedActorRef(IntrusivePtr<RecipientBase>(const_cast<RecipientBase*>(&remote)));
-      first = true;
-    }
-    const UntypedActorRef self = watcher.self_untyped();
-    if (std::find(watch.watchers.begin(), watch.watchers.end(), self) == watch.watchers.end()) {
-      watch.watchers.push_back(self);
-    }
-  }
+  const UntypedActorRef self = watcher.self_untyped();
   bool gone = false;
   {
-    auto [peer, guard] = impl_->locked_peer(target.node);
+    auto [peer, peer_guard] = impl_->locked_peer(target.node);
+    bool first = false;
+    {
+      std::lock_guard guard(impl_->watches_mutex);
+      auto [it, inserted] = impl_->watches.try_emplace(key);
+      OutgoingWatch& watch = it->second;
+      if (inserted) {
+        watch.node = target.node;
+        watch.path = target.path;
+        watch.uid = target.uid;
+        watch.remote =
+            UntypedActorRef(IntrusivePtr<RecipientBase>(const_cast<RecipientBase*>(&remote)));
+        first = true;
+      }
+      if (std::find(watch.watchers.begin(), watch.watchers.end(), self) == watch.watchers.end()) {
+        watch.watchers.push_back(self);
+      }
+      ORRERY_ASSERT(!watch.watchers.empty(), "a watch is held only for its watchers");
+    }
     gone = (peer->uid != 0 && !peer->reachable) || impl_->stopped.load(std::memory_order_acquire);
     if (!gone && first) {
       proto::SystemMessage message;
@@ -182,24 +190,38 @@ void Remoting::watch_remote(const RecipientBase& remote, const ActorAddress& tar
 
 void Remoting::unwatch_remote(const ActorAddress& target, CellBase& watcher) {
   const std::string key = Impl::watch_key(target.node, target.path, target.uid);
-  bool last = false;
+  const UntypedActorRef self = watcher.self_untyped();
+  {
+    // A watch that fired already (or never was) needs no peer: do not make one for it.
+    std::lock_guard guard(impl_->watches_mutex);
+    if (!impl_->watches.contains(key)) return;
+  }
+  OutgoingWatch removed;  // released after the locks: it may hold the last ref of its recipient
+  auto [peer, peer_guard] = impl_->locked_peer(target.node);
   {
     std::lock_guard guard(impl_->watches_mutex);
     auto found = impl_->watches.find(key);
-    if (found == impl_->watches.end()) return;
-    std::erase(found->second.watchers, watcher.self_untyped());
-    if (found->second.watchers.empty()) {
-      impl_->watches.erase(found);
-      last = true;
-    }
+    if (found == impl_->watches.end()) return;  // fired meanwhile
+    std::erase(found->second.watchers, self);
+    if (!found->second.watchers.empty()) return;
+    removed = std::move(found->second);
+    impl_->watches.erase(found);
   }
-  if (!last || impl_->stopped.load(std::memory_order_acquire)) return;
-  auto [peer, guard] = impl_->locked_peer(target.node);
+  if (impl_->stopped.load(std::memory_order_acquire)) return;
   proto::SystemMessage message;
   message.mutable_unwatch()->set_watchee(target.path);
   message.mutable_unwatch()->set_watchee_uid(target.uid);
   message.mutable_unwatch()->set_watcher(watcher.path());
   impl_->send_system(*peer, std::move(message));
+}
+
+std::size_t Remoting::watches_held() const {
+  std::lock_guard guard(impl_->watches_mutex);
+  return impl_->watches.size();
+}
+
+std::size_t Remoting::watched_for_peers() const {
+  return static_cast<std::size_t>(impl_->watched_for_peers.load(std::memory_order_acquire));
 }
 
 namespace {
@@ -215,18 +237,24 @@ IntrusivePtr<RecipientBase> live_at(ActorSystem& system, const std::string& path
   return local;
 }
 
-/// One local incarnation the remote-watcher watches, and the nodes that watch it through it.
+/// A watch another node holds on a local incarnation: the node and the uid its Watch named (the
+/// incarnation's, or 0 for whatever lived at the path when it came).
+using PeerWatch = std::pair<NodeAddress, std::uint64_t>;
+
+/// One local incarnation the remote-watcher watches, and the watches other nodes hold on it. A
+/// node may hold two on one incarnation, by uid and by path only: each is undone by its own
+/// Unwatch, so they are kept apart. An entry lives only while it holds a watch.
 struct Watched {
   UntypedActorRef ref;
-  std::set<NodeAddress> nodes;
+  std::set<PeerWatch> watches;
 };
 // Keyed by path and uid: incarnation #2 at a path is watched while #1's Terminated may still be
 // on its way, and one's death must never be reported as the other's.
 using WatchedKey = std::pair<std::string, std::uint64_t>;
 using WatchedMap = std::map<WatchedKey, Watched>;
 
-/// The entry a Watch or Unwatch names: its incarnation's, or with uid 0 that of whatever lives at
-/// the path. `local` is set to what lives there when the entry had to be looked up.
+/// The entry a Watch names: its incarnation's, or with uid 0 that of whatever lives at the path.
+/// `local` is set to what lives there when the entry had to be looked up.
 WatchedMap::iterator find_watched(WatchedMap& watched, ActorSystem& system,
                                   const RemoteWatchCommand& command,
                                   IntrusivePtr<RecipientBase>& local) {
@@ -243,53 +271,114 @@ WatchedMap::iterator find_watched(WatchedMap& watched, ActorSystem& system,
   return watched.find(WatchedKey{command.watchee, local->uid()});
 }
 
+/// The entry that holds the watch an Unwatch undoes. A path-only watch stays with the
+/// incarnation that lived at the path when it came, even if another lives there now.
+WatchedMap::iterator find_unwatched(WatchedMap& watched, const RemoteWatchCommand& command) {
+  const PeerWatch watch{command.node, command.watchee_uid};
+  if (command.watchee_uid != 0) {
+    auto found = watched.find(WatchedKey{command.watchee, command.watchee_uid});
+    if (found != watched.end() && found->second.watches.contains(watch)) return found;
+    return watched.end();
+  }
+  // The path's incarnations, by uid: a handful at most (a dead one's Terminated on its way).
+  for (auto it = watched.lower_bound(WatchedKey{command.watchee, 0});
+       it != watched.end() && it->first.first == command.watchee; ++it) {
+    if (it->second.watches.contains(watch)) return it;
+  }
+  return watched.end();
+}
+
+/// The remote-watcher's state and what it does with each command and Terminated.
+class RemoteWatcherState {
+ public:
+  RemoteWatcherState(IntrusivePtr<Remoting> remoting, Remoting::Impl& impl)
+      : remoting_(std::move(remoting)), impl_(impl) {}
+
+  void on_command(ActorContext<RemoteWatchCommand>& ctx, const RemoteWatchCommand& command) {
+    switch (command.kind) {
+      case RemoteWatchCommand::Kind::watch:
+        watch(ctx, command);
+        break;
+      case RemoteWatchCommand::Kind::unwatch:
+        if (auto found = find_unwatched(watched_, command); found != watched_.end()) {
+          found->second.watches.erase(PeerWatch{command.node, command.watchee_uid});
+          forget_if_unwatched(ctx, found);
+        }
+        break;
+      case RemoteWatchCommand::Kind::node_gone:
+        for (auto it = watched_.begin(); it != watched_.end();) {  // ordered: deterministic
+          std::erase_if(it->second.watches,
+                        [&](const PeerWatch& watch) { return watch.first == command.node; });
+          it = forget_if_unwatched(ctx, it);
+        }
+        break;
+    }
+    publish_size();
+  }
+
+  void on_terminated(const Terminated& terminated) {
+    const WatchedKey key{terminated.ref.path(), terminated.ref.recipient()->uid()};
+    auto found = watched_.find(key);
+    if (found == watched_.end()) return;
+    const std::set<PeerWatch> watches = std::move(found->second.watches);
+    watched_.erase(found);
+    publish_size();  // before the notices: a watcher that heard of the death sees it forgotten
+    // One notice per node: it fires that node's watches by uid and by path alike.
+    const NodeAddress* last = nullptr;
+    for (const PeerWatch& watch : watches) {
+      if (last != nullptr && *last == watch.first) continue;
+      last = &watch.first;
+      impl_.send_death_notice(watch.first, key.first, key.second);
+    }
+  }
+
+ private:
+  void watch(ActorContext<RemoteWatchCommand>& ctx, const RemoteWatchCommand& command) {
+    IntrusivePtr<RecipientBase> local;
+    auto found = find_watched(watched_, ctx.system(), command, local);
+    if (found == watched_.end()) {
+      if (!local) {
+        impl_.send_death_notice(command.node, command.watchee, command.watchee_uid);
+        return;
+      }
+      Watched watched{UntypedActorRef(local), {}};
+      ctx.watch(watched.ref);
+      found = watched_.emplace(WatchedKey{command.watchee, local->uid()}, std::move(watched)).first;
+    }
+    found->second.watches.insert(PeerWatch{command.node, command.watchee_uid});
+  }
+
+  /// Drops an entry no node watches through any more (and stops watching its actor); returns
+  /// the next entry.
+  WatchedMap::iterator forget_if_unwatched(ActorContext<RemoteWatchCommand>& ctx,
+                                           WatchedMap::iterator it) {
+    if (!it->second.watches.empty()) return std::next(it);
+    ctx.unwatch(it->second.ref);
+    return watched_.erase(it);
+  }
+
+  void publish_size() { impl_.watched_for_peers.store(watched_.size(), std::memory_order_release); }
+
+  IntrusivePtr<Remoting> remoting_;  // keeps impl_ alive
+  Remoting::Impl& impl_;
+  WatchedMap watched_;
+};
+
 }  // namespace
 
 void Remoting::Impl::start_remote_watcher() {
   IntrusivePtr<Remoting> remoting(&self);
-  auto behavior =
-      behaviors::setup<RemoteWatchCommand>([remoting](ActorContext<RemoteWatchCommand>&) {
-        auto state = std::make_shared<WatchedMap>();
-        return behaviors::receive<RemoteWatchCommand>([remoting, state](
-                                                          ActorContext<RemoteWatchCommand>& ctx,
-                                                          RemoteWatchCommand& command) {
-                 using Kind = RemoteWatchCommand::Kind;
-                 if (command.kind == Kind::node_gone) {
-                   for (auto& [key, watched] : *state)
-                     watched.nodes.erase(command.node);
-                   return;
-                 }
-                 IntrusivePtr<RecipientBase> local;
-                 auto found = find_watched(*state, ctx.system(), command, local);
-                 if (command.kind == Kind::unwatch) {
-                   if (found != state->end()) found->second.nodes.erase(command.node);
-                   return;
-                 }
-                 if (found == state->end()) {
-                   if (!local) {
-                     remoting->impl_->send_death_notice(command.node, command.watchee,
-                                                        command.watchee_uid);
-                     return;
-                   }
-                   Watched watched{UntypedActorRef(local), {}};
-                   ctx.watch(watched.ref);
-                   found =
-                       state->emplace(WatchedKey{command.watchee, local->uid()}, std::move(watched))
-                           .first;
-                 }
-                 found->second.nodes.insert(command.node);
+  auto behavior = behaviors::setup<RemoteWatchCommand>([remoting,
+                                                        this](ActorContext<RemoteWatchCommand>&) {
+    auto state = std::make_shared<RemoteWatcherState>(remoting, *this);
+    return behaviors::receive<RemoteWatchCommand>(
+               [state](ActorContext<RemoteWatchCommand>& ctx, RemoteWatchCommand& command) {
+                 state->on_command(ctx, command);
                })
-            .receive_signal(
-                [remoting, state](ActorContext<RemoteWatchCommand>&, const Terminated& terminated) {
-                  const WatchedKey key{terminated.ref.path(), terminated.ref.recipient()->uid()};
-                  auto found = state->find(key);
-                  if (found == state->end()) return;
-                  for (const NodeAddress& node : found->second.nodes) {
-                    remoting->impl_->send_death_notice(node, key.first, key.second);
-                  }
-                  state->erase(found);
-                });
-      });
+        .receive_signal([state](ActorContext<RemoteWatchCommand>&, const Terminated& terminated) {
+          state->on_terminated(terminated);
+        });
+  });
   remote_watcher = self.system_.spawn_system_actor(behavior, "remote-watcher");
 }
 

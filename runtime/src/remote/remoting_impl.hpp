@@ -153,8 +153,13 @@ struct Remoting::Impl {
   mutable std::mutex quarantine_mutex;
   std::map<NodeAddress, std::deque<std::uint64_t>> quarantined;
 
+  // Lock order: a peer's mutex, then watches_mutex (watch_remote, unwatch_remote); never the
+  // other way round.
   std::mutex watches_mutex;
   std::map<std::string, OutgoingWatch> watches;  // by watch_key(node, path, uid)
+  // Local incarnations the remote-watcher watches for other nodes (its state's size, published
+  // by it after every change).
+  std::atomic<std::uint64_t> watched_for_peers{0};
 
   std::mutex cache_mutex;
   std::map<std::string, IntrusivePtr<RecipientBase>, std::less<>> recipients;

@@ -8,6 +8,7 @@
 //   Result<Balance> b = ctx.await(ask<...>);  // inside an actor (parks its turn)
 
 #include <atomic>
+#include <exception>
 #include <fmt/format.h>
 #include <orrery/actor/actor_ref.hpp>
 #include <orrery/actor/actor_system.hpp>
@@ -15,6 +16,7 @@
 #include <orrery/core/type_name.hpp>
 #include <orrery/core/spin_lock.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace orrery {
@@ -23,6 +25,11 @@ namespace detail {
 
 /// Sends a death notice to a watcher (used by recipients that are not cells).
 void notify_terminated(CellBase& watcher, const RecipientBase& terminated);
+
+/// Logs (as an error, to `system`'s log) that a continuation of the ask `ask_path` of
+/// `target_path` threw.
+void continuation_failed(ActorSystem& system, std::string_view ask_path,
+                         std::string_view target_path, const std::exception_ptr& error);
 
 /// The watchers of a recipient that is not a cell and terminates once (an ask's reply ref):
 /// each is told when it completes, or at once if it already has. Thread-safe: a watch may race
@@ -65,9 +72,15 @@ class AskRecipient final : public Recipient<R> {
     }
   }
   /// Completes the ask (with the reply or the timeout's error) and tells its watchers; false
-  /// when it had already completed.
+  /// when it had already completed. A continuation that throws is logged to the system's log:
+  /// the completer (the replying actor, the timer thread, remoting's inbound thread) must not
+  /// fail for it, and the other continuations and the watchers are still told.
   bool finish(Result<R> result) {
-    if (!promise_.try_complete(std::move(result))) return false;
+    try {
+      if (!promise_.try_complete(std::move(result))) return false;
+    } catch (...) {
+      continuation_failed(*system_, path(), target_path_, std::current_exception());
+    }
     watchers_.complete(*this);
     return true;
   }

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <exception>
 #include <optional>
 #include <stdexcept>
 #include <utility>
@@ -43,7 +44,11 @@ class FutureState {
 
   using Callback = UniqueFunction<void(const Result<T>&)>;
 
-  /// Completes once; false (and nothing changes) when already complete.
+  /// Completes once; false (and nothing changes) when already complete. Then runs the callbacks
+  /// in registration order, each on its own: one that throws does not keep the later ones from
+  /// running. Once all have run, the first exception is rethrown to the completer (the
+  /// completion stands; any later exceptions are dropped). A Promise has no log to report it
+  /// to, so its completer decides: an ask logs it to its system's log (ask.hpp).
   bool try_complete(Result<T> result) {
     std::vector<std::pair<std::uint64_t, Callback>> callbacks;
     {
@@ -54,8 +59,16 @@ class FutureState {
       completed_.store(1, std::memory_order_release);
     }
     completed_.notify_all();
-    for (auto& entry : callbacks)
-      entry.second(*result_);
+    std::exception_ptr first_failure;
+    for (auto& entry : callbacks) {
+      try {
+        entry.second(*result_);
+      } catch (...) {
+        if (!first_failure) first_failure = std::current_exception();
+      }
+    }
+    ORRERY_ASSERT(completed(), "a future completes before its callbacks run");
+    if (first_failure) std::rethrow_exception(first_failure);
     return true;
   }
 
@@ -166,7 +179,9 @@ class Future {
     return result;
   }
 
-  /// Runs `callback(const Result<T>&)` on completion, on the completing thread (at once if ready).
+  /// Runs `callback(const Result<T>&)` on completion, on the completing thread (at once if ready,
+  /// when what it throws reaches this caller). Callbacks are isolated from each other: see
+  /// FutureState::try_complete.
   template <class F>
   void on_complete(F callback) {
     ORRERY_ASSERT(state_, "on_complete() on an empty Future");
@@ -188,6 +203,8 @@ class Promise {
       : state_(new detail::FutureState<T>(blocking)) {}
 
   Future<T> future() const { return Future<T>(state_); }
+  /// Completes the future and runs its callbacks; rethrows the first exception one of them threw,
+  /// after all ran (the future is complete either way).
   bool try_complete(Result<T> result) { return state_->try_complete(std::move(result)); }
   bool complete(T value) { return try_complete(Result<T>(std::move(value))); }
   bool fail(Error error) { return try_complete(Result<T>(std::move(error))); }

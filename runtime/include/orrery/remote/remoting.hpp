@@ -145,6 +145,12 @@ class Remoting final : public FrameSink, public RefContext {
   bool reachable(const NodeAddress& peer) const;
   /// Peer entries held now (associations, and nodes messages or watches wait for).
   std::size_t peer_count() const;
+  /// Remote watches this node holds now: one per watched remote incarnation (or path), however
+  /// many local actors watch it.
+  std::size_t watches_held() const;
+  /// Local actors watched now on behalf of other nodes (one per incarnation, however many
+  /// nodes watch it); an actor no node watches any more is forgotten.
+  std::size_t watched_for_peers() const;
 
   /// Stops: detaches from the transport, cancels timers; remote refs then dead-letter.
   void shutdown();
