@@ -103,6 +103,7 @@ TEST_CASE("config reference: remoting's defaults load from it field by field", "
   CHECK(loaded->exported_refs_max == defaults.exported_refs_max);
   CHECK(loaded->recipient_cache_max == defaults.recipient_cache_max);
   CHECK(loaded->errors_logged_max == defaults.errors_logged_max);
+  CHECK(loaded->send_refusals_logged_max == defaults.send_refusals_logged_max);
 }
 
 TEST_CASE("config reference: each key has a comment on the line above", "[config]") {

@@ -1,11 +1,17 @@
 // Remoting under the simulator's transport back-pressure: with a tiny per-link bound, frames the
-// transport refuses (SendStatus::overflow) are counted as send failures and lost (at most once),
-// nothing crashes, what is delivered keeps its order per sender and receiver, and the link takes
-// messages again once it drains.
+// transport refuses (SendStatus::overflow) are counted as send failures, the user messages they
+// carried go to dead letters with the reason (counted and logged with a limit), nothing crashes,
+// what is delivered keeps its order per sender and receiver, and the link takes messages again
+// once it drains. A link that takes nothing at all for unreachable_after is given up.
+#include <algorithm>
+#include <deque>
 #include <memory>
+#include <string>
+#include <support/recorder.hpp>
 #include <vector>
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <orrery/actor.hpp>
 #include <orrery/remote/remoting.hpp>
@@ -105,7 +111,7 @@ TEST_CASE(
     const std::uint64_t refused = after.send_failures - before.send_failures;
     REQUIRE(refused >= burst - bound);
     REQUIRE(refused == t.world().network().stats().overflow - overflow_before);
-    REQUIRE(after.messages_sent - before.messages_sent == burst);
+    REQUIRE(after.messages_sent - before.messages_sent == burst - refused);
 
     t.advance(2s);
     // Exactly what was taken arrived (the network loses nothing here), once each, in order.
@@ -148,6 +154,113 @@ TEST_CASE(
     counter.tell(Counted{burst + 1});
     t.advance(1s);
     REQUIRE(received->back() == burst + 1);
+  }
+}
+
+std::size_t lines_with(const std::deque<std::string>& lines, std::string_view text) {
+  return static_cast<std::size_t>(std::count_if(lines.begin(), lines.end(), [&](const auto& line) {
+    return line.find(text) != std::string::npos;
+  }));
+}
+
+TEST_CASE(
+    "sim remoting: messages whose frames the transport refuses go to dead letters with the "
+    "reason, counted per reason and logged with a limit",
+    "[remote][sim][backpressure]") {
+  constexpr std::uint32_t logged_max = 3;
+  for (std::uint64_t seed : test_seeds(3)) {
+    ORRERY_SEED_INFO(seed);
+    MultiNodeTest t(seed, tiny_bound());
+    auto received = std::make_shared<std::vector<std::uint64_t>>();
+    sim::NodeConfig a_config = node();
+    a_config.remote.send_refusals_logged_max = logged_max;
+    a_config.log_threshold = LogLevel::warning;
+    t.add_node("a", a_config);
+    t.add_node("b", node(received));
+    test::Recorder<DeadLetter> dead(t.node("a").system());
+    t.node("a").system().event_stream().subscribe(dead.ref());
+    auto probe = t.probe<Ack>("a");
+    auto ping = t.remote_ref<Ping>("a", "b", "/user/ping");
+    auto counter = t.remote_ref<Counted>("a", "b", "/user/counter");
+    ping.tell(Ping{0, probe->ref()});
+    probe->expect_message(Ack{0});
+    t.advance(100ms);
+    REQUIRE(dead.count() == 0);
+
+    const RemoteStats before = t.node("a").remoting()->stats();
+    const std::uint64_t overflow_before = t.world().network().stats().overflow;
+    for (std::uint64_t n = 1; n <= burst; ++n)
+      counter.tell(Counted{n});
+    const RemoteStats after = t.node("a").remoting()->stats();
+    const std::uint64_t refused = after.send_failures - before.send_failures;
+    REQUIRE(refused >= burst - bound);
+    // One dead letter per refused frame, at once (published after remoting's lock), and the
+    // three counts agree: remoting's per-reason count, its send failures, the network's.
+    REQUIRE(after.messages_refused_overflow - before.messages_refused_overflow == refused);
+    REQUIRE(t.world().network().stats().overflow - overflow_before == refused);
+    REQUIRE(after.messages_refused_too_large == 0);
+    REQUIRE(after.messages_refused_closed == 0);
+    const std::vector<DeadLetter> letters = dead.messages();
+    REQUIRE(letters.size() == refused);
+    const std::string recipient =
+        ActorAddress{t.node("b").address(), "/user/counter", 0}.to_string();
+    const std::string reason =
+        "remote send queue to " + t.node("b").address().to_string() + " full";
+    for (const DeadLetter& letter : letters) {
+      CHECK(letter.recipient == recipient);
+      CHECK(letter.message_type == type_name<Counted>());
+      CHECK(letter.reason == reason);
+    }
+
+    t.advance(2s);
+    // Refused ones did not arrive; the rest did, in order.
+    REQUIRE(received->size() == burst - refused);
+    REQUIRE(strictly_increasing(*received));
+    // The first `logged_max` are logged one by one, the rest summed up by the next tick.
+    const auto& lines = t.world().log_lines();
+    CHECK(lines_with(lines, "full") >= logged_max);
+    CHECK(lines_with(lines, fmt::format("dropped {}", type_name<Counted>())) == logged_max);
+    CHECK(lines_with(lines, fmt::format("dropped {} more messages the transport refused",
+                                        refused - logged_max)) == 1);
+    REQUIRE(t.node("a").remoting()->reachable(t.node("b").address()));
+    REQUIRE(t.node("a").remoting()->stats().refusing_unreachable == 0);
+  }
+}
+
+TEST_CASE(
+    "sim remoting: a link that takes no frame for unreachable_after is given up, so a watch "
+    "that cannot be sent still ends in Terminated, for good",
+    "[remote][sim][backpressure]") {
+  for (std::uint64_t seed : test_seeds(3)) {
+    ORRERY_SEED_INFO(seed);
+    MultiNodeTest t(seed, tiny_bound());
+    auto received = std::make_shared<std::vector<std::uint64_t>>();
+    t.add_node("a", node());
+    // b keeps hearing nothing from a without ever giving up on it, and keeps talking to a: a's
+    // own failure detector hears b, so only the refusals tell a that its link is stuck.
+    sim::NodeConfig b_config = node(received);
+    b_config.remote.unreachable_after = 1h;
+    t.add_node("b", b_config);
+    auto probe = t.probe<Ack>("a");
+    auto ping = t.remote_ref<Ping>("a", "b", "/user/ping");
+    ping.tell(Ping{0, probe->ref()});
+    probe->expect_message(Ack{0});
+
+    const std::uint32_t a = t.node("a").index();
+    const std::uint32_t b = t.node("b").index();
+    t.world().network().clog(a, b, t.world().now() + 1h);  // a's frames stall in flight
+    auto counter = t.remote_ref<Counted>("a", "b", "/user/counter");
+    for (std::uint64_t n = 1; n <= bound; ++n)
+      counter.tell(Counted{n});  // fills the link: from now on it refuses everything
+    probe->watch(ping);          // its Watch is refused, kept, resent, refused again
+    probe->expect_terminated(ping, 10s);
+    const RemoteStats stats = t.node("a").remoting()->stats();
+    CHECK(stats.refusing_unreachable == 1);
+    CHECK(stats.quarantines >= 1);
+    CHECK(!t.node("a").remoting()->reachable(t.node("b").address()));
+    // Final: b's incarnation is quarantined on a, whatever b still sends is refused.
+    t.advance(2s);
+    CHECK(t.node("a").remoting()->stats().refused_quarantined > 0);
   }
 }
 

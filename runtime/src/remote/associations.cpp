@@ -149,6 +149,23 @@ void Remoting::Impl::tick_peer(Peer& peer, Instant now, std::vector<NodeAddress>
     *frame.mutable_system() = message;
     send_frame(peer, frame);
   }
+  if (peer.refusing && now - peer.refusing_since > self.config_.unreachable_after) {
+    // The transport took nothing for this peer (its queue stays full: a stalled link or a peer
+    // that stopped reading), not even the heartbeat just sent. Unacknowledged system messages
+    // (a Watch, a DeathNotice) are kept and resent each tick, but cannot get through: rather
+    // than let a watch wait forever while the peer may still be heard, the peer is given up as
+    // unreachable, so its watchers hear Terminated (final, as for a silent peer).
+    counters.unreachable.fetch_add(1, std::memory_order_relaxed);
+    counters.refusing_unreachable.fetch_add(1, std::memory_order_relaxed);
+    self.system_.log(
+        LogLevel::warning, "remote",
+        fmt::format("{} is unreachable (the transport refused every frame to it for {} ms)",
+                    peer.address.to_string(), to_ms(now - peer.refusing_since)));
+    peer.refusing = false;
+    quarantine(peer, "its link takes no frames");
+    gone.push_back(peer.address);
+    return;
+  }
   if (peer.heard && now - peer.last_heard > self.config_.unreachable_after) {
     counters.unreachable.fetch_add(1, std::memory_order_relaxed);
     self.system_.log(LogLevel::warning, "remote",
@@ -189,6 +206,7 @@ void Remoting::Impl::tick() {
     drain_inbox(*peer);
   remove_idle_peers(now);
   log_evictions();
+  log_refusals();
 }
 
 // Once per tick, not per eviction: a flood of unanswered reply slots would flood the log too.

@@ -73,6 +73,7 @@ void Remoting::on_frame(const NodeAddress& from, Frame frame) {
   if (!impl_->admit_frame(from, parsed)) return;
   auto locked = impl_->locked_peer(from);  // only for a frame that passed
   std::shared_ptr<Peer> peer = std::move(locked.first);
+  std::vector<RefusedMessage> refused;  // by a flush of buffered messages
   {
     std::unique_lock guard = std::move(locked.second);
     // Checked again under the lock: a tick may have quarantined it since admit_frame.
@@ -91,7 +92,9 @@ void Remoting::on_frame(const NodeAddress& from, Frame frame) {
       impl_->handle_body(*peer, parsed, dead);
     }
     impl_->queue_deaths(*peer, gone, dead);
+    refused.swap(peer->refused);
   }
+  if (!refused.empty()) impl_->publish_refused(std::move(refused));
   impl_->drain_inbox(*peer);
 }
 

@@ -28,7 +28,9 @@ ConfigSchema<RemoteConfig> make_remote_schema() {
       .integer<U32>("quarantined-nodes-max", &RemoteConfig::quarantined_nodes_max, 1, 1'000'000)
       .integer<U32>("exported-refs-max", &RemoteConfig::exported_refs_max, 1, 100'000'000)
       .integer<U32>("recipient-cache-max", &RemoteConfig::recipient_cache_max, 1, 100'000'000)
-      .integer<U32>("errors-logged-max", &RemoteConfig::errors_logged_max, 0, 1'000'000);
+      .integer<U32>("errors-logged-max", &RemoteConfig::errors_logged_max, 0, 1'000'000)
+      .integer<U32>("send-refusals-logged-max", &RemoteConfig::send_refusals_logged_max, 0,
+                    1'000'000);
   return schema;
 }
 

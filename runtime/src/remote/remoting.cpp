@@ -126,7 +126,11 @@ RemoteStats Remoting::stats() const {
                      get(c.peers_removed),
                      system_.exported_refs().evicted(),
                      get(c.inbox_overflow),
-                     get(c.delivery_exceptions)};
+                     get(c.delivery_exceptions),
+                     get(c.messages_refused_overflow),
+                     get(c.messages_refused_too_large),
+                     get(c.messages_refused_closed),
+                     get(c.refusing_unreachable)};
 }
 
 std::uint64_t Remoting::peer_uid(const NodeAddress& peer) const {
@@ -166,16 +170,24 @@ std::shared_ptr<Peer> Remoting::Impl::find_peer(const NodeAddress& node) {
   return found == peers.end() ? nullptr : found->second;
 }
 
-void Remoting::Impl::send_frame(Peer& peer, proto::RemoteFrame& frame) {
+SendStatus Remoting::Impl::send_frame(Peer& peer, proto::RemoteFrame& frame) {
   frame.set_from_uid(self.system_.uid());
   if (frame.body_case() != proto::RemoteFrame::kQuarantineNotice) frame.set_to_uid(peer.uid);
-  peer.last_active = self.system_.env().clock.now();
+  const Instant now = self.system_.env().clock.now();
+  peer.last_active = now;
   const SendStatus status = self.transport_.send(peer.address, frame.SerializeAsString());
   if (status == SendStatus::queued) {
     counters.frames_sent.fetch_add(1, std::memory_order_relaxed);
-  } else {
-    counters.send_failures.fetch_add(1, std::memory_order_relaxed);
+    peer.refusing = false;
+    return status;
   }
+  counters.send_failures.fetch_add(1, std::memory_order_relaxed);
+  // A closed transport is this node shutting down, not the peer's link failing.
+  if (status != SendStatus::closed && !peer.refusing) {
+    peer.refusing = true;
+    peer.refusing_since = now;
+  }
+  return status;
 }
 
 void Remoting::Impl::send_handshake(Peer& peer) {
@@ -194,6 +206,26 @@ void Remoting::Impl::send_handshake(Peer& peer) {
   send_frame(peer, frame);
 }
 
+namespace {
+
+std::string refusal_reason(SendStatus status, const NodeAddress& node) {
+  switch (status) {
+    case SendStatus::overflow:
+      return fmt::format("remote send queue to {} full", node.to_string());
+    case SendStatus::too_large:
+      return fmt::format("remote frame to {} above the transport's frame size limit",
+                         node.to_string());
+    case SendStatus::closed:
+      return fmt::format("remote transport closed (sending to {})", node.to_string());
+    case SendStatus::queued:
+      break;
+  }
+  ORRERY_ASSERT(false, "a queued frame is not refused");
+  return {};
+}
+
+}  // namespace
+
 void Remoting::Impl::send_envelope(Peer& peer, PendingEnvelope envelope) {
   ORRERY_ASSERT(peer.uid != 0, "envelopes go out once the peer's incarnation is known");
   proto::RemoteFrame frame;
@@ -203,8 +235,26 @@ void Remoting::Impl::send_envelope(Peer& peer, PendingEnvelope envelope) {
   body.set_recipient_uid(envelope.recipient_uid);
   body.set_manifest(std::move(envelope.manifest));
   body.set_payload(std::move(envelope.payload));
-  send_frame(peer, frame);
-  counters.messages_sent.fetch_add(1, std::memory_order_relaxed);
+  const SendStatus status = send_frame(peer, frame);
+  if (status == SendStatus::queued) {
+    counters.messages_sent.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  // The sequence stays used: the peer sees a gap, which at-most-once delivery allows.
+  switch (status) {
+    case SendStatus::overflow:
+      counters.messages_refused_overflow.fetch_add(1, std::memory_order_relaxed);
+      break;
+    case SendStatus::too_large:
+      counters.messages_refused_too_large.fetch_add(1, std::memory_order_relaxed);
+      break;
+    default:
+      counters.messages_refused_closed.fetch_add(1, std::memory_order_relaxed);
+      break;
+  }
+  ActorAddress recipient{peer.address, body.recipient(), body.recipient_uid()};
+  peer.refused.push_back(RefusedMessage{recipient.to_string(), std::move(envelope.type_name),
+                                        refusal_reason(status, peer.address)});
 }
 
 void Remoting::Impl::flush_pending(Peer& peer) {
@@ -227,15 +277,15 @@ void Remoting::send_user(const ActorAddress& target, std::string manifest, std::
   }
   std::shared_ptr<Peer> peer = impl_->peer_for(target.node);
   bool overflow = false;
+  std::vector<RefusedMessage> refused;
   {
     std::lock_guard guard(peer->mutex);
     PendingEnvelope envelope{target.path, target.uid, std::move(manifest), std::move(payload),
                              std::string(type_name)};
     if (peer->uid != 0) {
       impl_->send_envelope(*peer, std::move(envelope));
-      return;
-    }
-    if (peer->pending.size() >= config_.pending_messages_max) {
+      refused.swap(peer->refused);
+    } else if (peer->pending.size() >= config_.pending_messages_max) {
       overflow = true;
     } else {
       peer->pending.push_back(std::move(envelope));
@@ -243,6 +293,7 @@ void Remoting::send_user(const ActorAddress& target, std::string manifest, std::
       if (!peer->handshake_sent) impl_->send_handshake(*peer);
     }
   }
+  if (!refused.empty()) impl_->publish_refused(std::move(refused));
   if (overflow) {
     impl_->counters.pending_overflow.fetch_add(1, std::memory_order_relaxed);
     impl_->dead_letter(target.to_string(), type_name, "remote peer not connected: buffer full");
@@ -263,6 +314,36 @@ void Remoting::Impl::bad_input(const NodeAddress& from, std::string_view what,
 void Remoting::Impl::dead_letter(std::string recipient, std::string_view type,
                                  std::string_view reason) {
   self.system_.dead_letter(std::move(recipient), type, reason);
+}
+
+void Remoting::Impl::publish_refused(std::vector<RefusedMessage> refused) {
+  const std::uint32_t logged_max = self.config_.send_refusals_logged_max;
+  for (RefusedMessage& message : refused) {
+    if (refusals_logged.fetch_add(1, std::memory_order_relaxed) < logged_max) {
+      self.system_.log(LogLevel::warning, "remote",
+                       fmt::format("dropped {} to {}: {}", message.type_name, message.recipient,
+                                   message.reason));
+    }
+    dead_letter(std::move(message.recipient), message.type_name, message.reason);
+  }
+}
+
+// Once per tick, not per message: a full send queue refuses a flood, which must not flood the
+// log too. The first send_refusals_logged_max were logged one by one.
+void Remoting::Impl::log_refusals() {
+  const std::uint64_t overflow = counters.messages_refused_overflow.load(std::memory_order_relaxed);
+  const std::uint64_t too_large =
+      counters.messages_refused_too_large.load(std::memory_order_relaxed);
+  const std::uint64_t closed = counters.messages_refused_closed.load(std::memory_order_relaxed);
+  const std::uint64_t total = overflow + too_large + closed;
+  const std::uint64_t logged_max = self.config_.send_refusals_logged_max;
+  const std::uint64_t over = total > logged_max ? total - logged_max : 0;
+  const std::uint64_t summed = refusals_summed.exchange(over, std::memory_order_relaxed);
+  if (over <= summed) return;
+  self.system_.log(LogLevel::warning, "remote",
+                   fmt::format("dropped {} more messages the transport refused, to dead letters "
+                               "(in all: {} send queue full, {} too large, {} transport closed)",
+                               over - summed, overflow, too_large, closed));
 }
 
 // ---- refs on the wire ----

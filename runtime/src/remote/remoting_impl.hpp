@@ -37,6 +37,15 @@ struct PendingEnvelope {
   std::string type_name;
 };
 
+/// A user message whose frame the transport refused (overflow, too_large, closed): it goes to
+/// dead letters once the peer's lock is released, because publishing reaches the event stream's
+/// subscribers (user actors) and the log.
+struct RefusedMessage {
+  std::string recipient;  // the full remote address
+  std::string type_name;
+  std::string reason;
+};
+
 /// A message admitted for delivery (its sequence used up), handed to its recipient after the
 /// peer's lock is released: delivery may run user code (an ask's continuation) that sends again.
 struct InboundMessage {
@@ -82,6 +91,12 @@ struct Peer {
   bool heard = false;
   bool reachable = true;
   std::deque<PendingEnvelope> pending;
+  // User messages the transport refused under this lock; whoever releases it publishes them.
+  std::vector<RefusedMessage> refused;
+  // Since when every frame to the peer was refused (overflow, too_large): a link that takes
+  // nothing for unreachable_after is given up like a silent peer (associations.cpp).
+  bool refusing = false;
+  Instant refusing_since{};
   // Death watch messages: numbered, acknowledged, resent until acknowledged.
   std::uint64_t system_next_out = 1;
   std::deque<proto::SystemMessage> system_unacked;
@@ -133,6 +148,10 @@ struct RemoteCounters {
   std::atomic<std::uint64_t> peers_removed{0};
   std::atomic<std::uint64_t> inbox_overflow{0};
   std::atomic<std::uint64_t> delivery_exceptions{0};
+  std::atomic<std::uint64_t> messages_refused_overflow{0};
+  std::atomic<std::uint64_t> messages_refused_too_large{0};
+  std::atomic<std::uint64_t> messages_refused_closed{0};
+  std::atomic<std::uint64_t> refusing_unreachable{0};
 };
 
 struct Remoting::Impl {
@@ -144,6 +163,9 @@ struct Remoting::Impl {
   std::atomic<std::uint64_t> evictions_logged{0};
   RemoteCounters counters;
   std::atomic<std::uint64_t> errors_logged{0};
+  // Refused messages logged one by one, and those over the limit the tick has summed up.
+  std::atomic<std::uint64_t> refusals_logged{0};
+  std::atomic<std::uint64_t> refusals_summed{0};
 
   std::mutex peers_mutex;  // the map's shape; each Peer has its own lock
   std::map<NodeAddress, std::shared_ptr<Peer>> peers;
@@ -174,10 +196,18 @@ struct Remoting::Impl {
   /// The peer of `node` (made if need be), locked, and never one removed meanwhile.
   std::pair<std::shared_ptr<Peer>, std::unique_lock<std::mutex>> locked_peer(
       const NodeAddress& node);
-  void send_frame(Peer& peer, proto::RemoteFrame& frame);    // peer locked
-  void send_handshake(Peer& peer);                           // peer locked
-  void flush_pending(Peer& peer);                            // peer locked
-  void send_envelope(Peer& peer, PendingEnvelope envelope);  // peer locked, uid known
+  /// Hands `frame` to the transport and counts a refusal; a refused user message is the
+  /// caller's (send_envelope). Peer locked.
+  SendStatus send_frame(Peer& peer, proto::RemoteFrame& frame);
+  void send_handshake(Peer& peer);  // peer locked
+  void flush_pending(Peer& peer);   // peer locked
+  /// Sends a user message; if the transport refuses its frame, the message is counted and
+  /// queued in `peer.refused` for publish_refused. Peer locked, uid known.
+  void send_envelope(Peer& peer, PendingEnvelope envelope);
+  /// Dead-letters (and logs, rate-limited) refused messages. No remoting lock held.
+  void publish_refused(std::vector<RefusedMessage> refused);
+  /// Once per tick: one line for the refused messages over send_refusals_logged_max.
+  void log_refusals();
   IntrusivePtr<RecipientBase> recipient(const std::string& path);
 
   // inbound.cpp

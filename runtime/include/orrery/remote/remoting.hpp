@@ -70,13 +70,16 @@ struct RemoteConfig {
   std::uint32_t recipient_cache_max = 10'000;
   /// Bad-input errors logged (the first ones); all are counted.
   std::uint32_t errors_logged_max = 100;
+  /// Messages dropped because the transport refused their frame, logged one by one (the first
+  /// ones); later ones are summed up in one line per heartbeat tick. All go to dead letters.
+  std::uint32_t send_refusals_logged_max = 10;
 };
 
 /// Counters of what remoting did and refused.
 struct RemoteStats {
   std::uint64_t frames_sent = 0;
   std::uint64_t frames_received = 0;
-  std::uint64_t messages_sent = 0;
+  std::uint64_t messages_sent = 0;  // envelopes the transport took (refused ones are not counted)
   std::uint64_t messages_delivered = 0;
   std::uint64_t malformed_frames = 0;
   std::uint64_t unknown_manifests = 0;
@@ -85,7 +88,7 @@ struct RemoteStats {
   std::uint64_t refused_quarantined = 0;   // from a quarantined incarnation
   std::uint64_t refused_stale = 0;         // meant for a previous incarnation of this node
   std::uint64_t duplicates_dropped = 0;    // repeated or overtaken envelopes
-  std::uint64_t send_failures = 0;         // back-pressure, oversized, closed transport
+  std::uint64_t send_failures = 0;         // frames refused: back-pressure, oversized, closed
   std::uint64_t handshakes = 0;
   std::uint64_t quarantines = 0;
   std::uint64_t unreachable = 0;
@@ -99,6 +102,12 @@ struct RemoteStats {
   std::uint64_t exported_refs_evicted = 0;    // exported refs forgotten over exported_refs_max
   std::uint64_t inbox_overflow = 0;           // inbound messages refused: the peer's inbox was full
   std::uint64_t delivery_exceptions = 0;  // a recipient threw while an inbound one was handed over
+  // User messages whose frame the transport refused, by its answer; each went to dead letters.
+  // (send_failures counts every refused frame, heartbeats and system messages included.)
+  std::uint64_t messages_refused_overflow = 0;   // the peer's outbound queue was full
+  std::uint64_t messages_refused_too_large = 0;  // above the transport's frame size limit
+  std::uint64_t messages_refused_closed = 0;     // the transport was shut down
+  std::uint64_t refusing_unreachable = 0;  // peers given up: every frame refused unreachable_after
 };
 
 class Remoting;
