@@ -82,14 +82,16 @@ inline WorkloadResult run_workload(EnvVfs& vfs, const std::string& path, std::in
   return result;
 }
 
-/// Reopens `path` and checks it against what the workload acknowledged; returns the
-/// transactions found. Fails the test on a lost, partial or unexpected transaction.
-inline std::set<std::int64_t> check_recovered(Database& database, const WorkloadResult& run,
-                                              std::int64_t first_txn) {
+/// Checks a reopened database against what the workload acknowledged (`maybe`: transactions
+/// in flight when a run failed, which may or may not be there); returns the transactions found.
+/// Fails the test on a lost, partial or unexpected transaction.
+inline std::set<std::int64_t> check_recovered(Database& database,
+                                              const std::set<std::int64_t>& acknowledged,
+                                              const std::set<std::int64_t>& maybe) {
   REQUIRE(query_one(database, "PRAGMA integrity_check") == "ok");
   std::set<std::int64_t> found;
   if (query_one(database, "SELECT count(*) FROM sqlite_schema WHERE name = 'rows'") == "0") {
-    CHECK(run.acknowledged.empty());
+    CHECK(acknowledged.empty());
     return found;
   }
   auto rows = database.prepare("SELECT txn, key, payload FROM rows ORDER BY txn, key");
@@ -115,16 +117,21 @@ inline std::set<std::int64_t> check_recovered(Database& database, const Workload
     found.insert(txn);
   }
   close_txn();
-  for (std::int64_t txn : run.acknowledged) {
+  for (std::int64_t txn : acknowledged) {
     INFO("acknowledged transaction " << txn << " lost");
     CHECK(found.count(txn) == 1);
   }
   for (std::int64_t txn : found) {
-    if (txn < first_txn) continue;
     INFO("transaction " << txn << " was never committed");
-    CHECK((run.acknowledged.count(txn) == 1 || run.in_flight == txn));
+    CHECK((acknowledged.count(txn) == 1 || maybe.count(txn) == 1));
   }
   return found;
+}
+
+inline std::set<std::int64_t> check_recovered(Database& database, const WorkloadResult& run) {
+  std::set<std::int64_t> maybe;
+  if (run.in_flight) maybe.insert(*run.in_flight);
+  return check_recovered(database, run.acknowledged, maybe);
 }
 
 }  // namespace orrery::persistence::sqlite::test
