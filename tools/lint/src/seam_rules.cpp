@@ -71,8 +71,8 @@ constexpr std::array pattern_bans{
                "$ touches the filesystem", use_storage},
     PatternBan{"file", R"(#\s*include\s*<(fstream|filesystem|fcntl\.h)>)", "<$> is for files",
                use_storage},
-    PatternBan{"sqlite", R"(\b(sqlite3_(?:temp|data)_directory)\b)", "$ is process-wide SQLite state",
-               use_per_node},
+    PatternBan{"sqlite", R"(\b(sqlite3_(?:temp|data)_directory)\b)",
+               "$ is process-wide SQLite state", use_per_node},
 };
 
 /// What the arguments of a plain (unqualified) call must look like for it to be the C library
@@ -176,8 +176,8 @@ constexpr std::array call_bans{
             4, 4, Arguments::default_vfs},
     CallBan{"sqlite", "sqlite3_config", "changes SQLite's process-wide configuration", use_per_node,
             false, 1, 64},
-    CallBan{"sqlite", "sqlite3_vfs_register", "registers a VFS for the whole process",
-            use_per_node, false, 2, 2},
+    CallBan{"sqlite", "sqlite3_vfs_register", "registers a VFS for the whole process", use_per_node,
+            false, 2, 2},
     CallBan{"sqlite", "sqlite3_vfs_unregister", "unregisters a VFS of the whole process",
             use_per_node, false, 1, 1},
     CallBan{"sqlite", "sqlite3_test_control", "changes SQLite's process-wide state", use_per_node,
