@@ -54,6 +54,12 @@ struct SqlitePosixStoreFactory {
       open_sqlite_store(env, conformance_sqlite_options());
   test::Harness& harness() { return h; }
   persistence::Stores stores() { return persistence::Stores::of(store); }
+  Env& store_env() { return env; }
+  /// Closes the store and opens it again on the same files.
+  void reopen_store() {
+    store.reset();
+    store = open_sqlite_store(env, conformance_sqlite_options());
+  }
 };
 
 /// SQLite through the EnvVfs on the simulated node's SimDisk.
@@ -64,6 +70,11 @@ struct SqliteSimDiskStoreFactory {
       open_sqlite_store(h.env(), conformance_sqlite_options());
   test::Harness& harness() { return h; }
   persistence::Stores stores() { return persistence::Stores::of(store); }
+  Env& store_env() { return h.env(); }
+  void reopen_store() {
+    store.reset();
+    store = open_sqlite_store(h.env(), conformance_sqlite_options());
+  }
 };
 
 }  // namespace orrery::test

@@ -162,6 +162,27 @@ Future<Done> SqliteStore::remove(std::string persistence_id, Revision revision) 
   });
 }
 
+Future<std::optional<Offset>> SqliteStore::load_offset(std::string projection) {
+  return submit<std::optional<Offset>>(
+      [projection = std::move(projection)](sqlite::StoreCore& core) {
+        return core.load_offset(projection);
+      });
+}
+
+Future<Done> SqliteStore::save_offset(std::string projection, Offset offset) {
+  return submit<Done>([projection = std::move(projection), offset](sqlite::StoreCore& core) {
+    return core.save_offset(projection, offset);
+  });
+}
+
+Future<Done> SqliteStore::commit(std::string projection, Offset offset,
+                                 UniqueFunction<Status(sqlite::Database&)> writes) {
+  return submit<Done>([projection = std::move(projection), offset,
+                       writes = std::move(writes)](sqlite::StoreCore& core) mutable {
+    return core.commit_projection(projection, offset, writes);
+  });
+}
+
 Future<Done> SqliteStore::reopen() {
   return submit<Done>([](sqlite::StoreCore& core) { return core.reopen(); });
 }

@@ -39,6 +39,9 @@ CREATE TABLE snapshots(
   version INTEGER NOT NULL,
   payload BLOB NOT NULL,
   PRIMARY KEY(persistence_id, sequence_nr));
+CREATE TABLE projection_offsets(
+  projection TEXT PRIMARY KEY,
+  stored_offset INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE durable_state(
   persistence_id TEXT PRIMARY KEY,
   revision INTEGER NOT NULL,

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include <orrery/actor/future.hpp>
+#include <orrery/core/unique_function.hpp>
 #include <orrery/persistence/sqlite/database.hpp>
 #include <orrery/persistence/sqlite/env_vfs.hpp>
 #include <orrery/persistence/sqlite_store.hpp>
@@ -77,6 +78,10 @@ class StoreCore {
   Result<Done> upsert_state(const DurableState& state);
   Result<Done> remove_state(const std::string& id, Revision revision);
   Result<Done> reopen();
+  Result<std::optional<Offset>> load_offset(const std::string& projection);
+  Result<Done> save_offset(const std::string& projection, Offset offset);
+  Result<Done> commit_projection(const std::string& projection, Offset offset,
+                                 UniqueFunction<Status(Database&)>& writes);
 
   SqliteStore::Stats stats() const noexcept;
   bool failed() const noexcept { return failed_flag_.load(std::memory_order_acquire); }

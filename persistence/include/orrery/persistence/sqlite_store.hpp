@@ -20,6 +20,9 @@
 // Offsets for events_by_tag are the events' row ids (AUTOINCREMENT: increasing in commit order,
 // never reused). Queries see committed transactions only; with synchronous=FULL that is durable.
 //
+// Exactly-once projections write their read side into the same database, in the transaction
+// that stores their offset (commit()).
+//
 // The file carries application_id "ORRY" and its schema version in user_version; a foreign,
 // corrupt, or newer file is refused when opening, unchanged.
 
@@ -32,6 +35,7 @@
 #include <orrery/persistence/detail/store_worker.hpp>
 #include <orrery/persistence/durable_state_store.hpp>
 #include <orrery/persistence/journal.hpp>
+#include <orrery/persistence/projection_store.hpp>
 #include <orrery/persistence/read_journal.hpp>
 #include <orrery/persistence/snapshot_store.hpp>
 #include <orrery/persistence/sqlite/database.hpp>
@@ -60,7 +64,8 @@ struct SqliteStoreOptions {
 class SqliteStore final : public Journal,
                           public ReadJournal,
                           public SnapshotStore,
-                          public DurableStateStore {
+                          public DurableStateStore,
+                          public TransactionalOffsetStore<sqlite::Database> {
  public:
   /// Opens (or creates) the database now, on the caller's thread: a foreign, corrupt or newer
   /// file, or an I/O error, is an error naming the file.
@@ -92,6 +97,15 @@ class SqliteStore final : public Journal,
   Future<std::optional<DurableState>> get(std::string persistence_id) override;
   Future<Done> upsert(DurableState state) override;
   Future<Done> remove(std::string persistence_id, Revision revision) override;
+
+  Future<std::optional<Offset>> load_offset(std::string projection) override;
+  Future<Done> save_offset(std::string projection, Offset offset) override;
+  /// Runs `writes` on the store's own connection inside a transaction that then stores the
+  /// offset and commits: both or neither. An error from `writes` (or an exception) rolls it
+  /// back; it fails the store only if SQLite met an I/O error meanwhile. `writes` must not end
+  /// the transaction itself, and keeps no Statement beyond its return.
+  Future<Done> commit(std::string projection, Offset offset,
+                      UniqueFunction<Status(sqlite::Database&)> writes) override;
 
   /// Closes the database and opens it again: the way out of the failed state.
   Future<Done> reopen();
