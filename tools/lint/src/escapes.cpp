@@ -15,7 +15,8 @@ constexpr std::array known_rules{"clock",           "sleep",
                                  "socket",          "file",
                                  "process",         "environment",
                                  "global",          "unordered-iteration",
-                                 "layer-test-only", "layer-upward"};
+                                 "layer-test-only", "layer-upward",
+                                 "sqlite"};
 
 struct Escape {
   int line = 0;

@@ -24,6 +24,12 @@ constexpr std::string_view use_transport =
 constexpr std::string_view use_storage = "use env.storage (orrery/env/storage.hpp)";
 constexpr std::string_view use_actors =
     "a node is one process-free ActorSystem; work runs as actors on env.executor";
+constexpr std::string_view use_env_vfs =
+    "open databases with sqlite::Database::open over an EnvVfs (orrery/persistence/sqlite/), "
+    "which reaches the disk, clock and randomness through the node's Env";
+constexpr std::string_view use_per_node =
+    "SQLite's process-wide state is shared by every node in the process; keep it in the EnvVfs "
+    "(persistence/src/sqlite/env_vfs.cpp), which seeds it from the node's Env";
 constexpr std::string_view use_config =
     "pass it in through the ActorSystem's or the World's config (the environment differs from "
     "node to node and from run to run)";
@@ -65,6 +71,8 @@ constexpr std::array pattern_bans{
                "$ touches the filesystem", use_storage},
     PatternBan{"file", R"(#\s*include\s*<(fstream|filesystem|fcntl\.h)>)", "<$> is for files",
                use_storage},
+    PatternBan{"sqlite", R"(\b(sqlite3_(?:temp|data)_directory)\b)",
+               "$ is process-wide SQLite state", use_per_node},
 };
 
 /// What the arguments of a plain (unqualified) call must look like for it to be the C library
@@ -76,6 +84,7 @@ enum class Arguments {
   null_or_address,  // time(nullptr), time(&now)
   descriptor,       // write(fd, data, size): a name or a number first, not write(Level::x, ...)
   command,          // system("ls"), system(cmd.c_str()): not a member system(node) of our own
+  default_vfs,      // sqlite3_open_v2(name, &db, flags, nullptr): the fourth names no VFS
 };
 
 /// A C library function, banned when called by its plain (or ::, or std::) name with its own
@@ -157,6 +166,30 @@ constexpr std::array call_bans{
     CallBan{"environment", "setenv", "changes the process environment", use_config, false, 3, 3},
     CallBan{"environment", "putenv", "changes the process environment", use_config, false, 1, 1},
     CallBan{"environment", "unsetenv", "changes the process environment", use_config, false, 1, 1},
+    // SQLite: a database opened on the default VFS reaches the OS around the Env, and SQLite's
+    // configuration, VFS list and PRNG are shared by every node in the process.
+    CallBan{"sqlite", "sqlite3_open", "opens a database on the default VFS", use_env_vfs, false, 2,
+            2},
+    CallBan{"sqlite", "sqlite3_open16", "opens a database on the default VFS", use_env_vfs, false,
+            2, 2},
+    CallBan{"sqlite", "sqlite3_open_v2", "opens a database on the default VFS", use_env_vfs, false,
+            4, 4, Arguments::default_vfs},
+    CallBan{"sqlite", "sqlite3_config", "changes SQLite's process-wide configuration", use_per_node,
+            false, 1, 64},
+    CallBan{"sqlite", "sqlite3_vfs_register", "registers a VFS for the whole process", use_per_node,
+            false, 2, 2},
+    CallBan{"sqlite", "sqlite3_vfs_unregister", "unregisters a VFS of the whole process",
+            use_per_node, false, 1, 1},
+    CallBan{"sqlite", "sqlite3_test_control", "changes SQLite's process-wide state", use_per_node,
+            false, 1, 64},
+    CallBan{"sqlite", "sqlite3_randomness", "draws from SQLite's process-wide PRNG", use_per_node,
+            false, 2, 2},
+    CallBan{"sqlite", "sqlite3_enable_shared_cache", "changes SQLite's process-wide state",
+            use_per_node, false, 1, 1},
+    CallBan{"sqlite", "sqlite3_soft_heap_limit64", "changes SQLite's process-wide state",
+            use_per_node, false, 1, 1},
+    CallBan{"sqlite", "sqlite3_hard_heap_limit64", "changes SQLite's process-wide state",
+            use_per_node, false, 1, 1},
 };
 
 // The families that hold in sim/ too: it implements the seam over virtual time and the world's
@@ -186,6 +219,8 @@ bool library_shaped(const CallBan& ban, const std::vector<std::string_view>& arg
     case Arguments::command:
       return arguments[0].starts_with("\"") || arguments[0].ends_with(".c_str()") ||
              arguments[0].ends_with(".data()");
+    case Arguments::default_vfs:
+      return arguments[3] == "nullptr" || arguments[3] == "NULL" || arguments[3] == "0";
     case Arguments::null_or_address:
       return arguments[0] == "nullptr" || arguments[0] == "NULL" || arguments[0] == "0" ||
              arguments[0].starts_with("&");
