@@ -55,8 +55,8 @@ std::optional<std::vector<std::string>> parse_text_array(std::string_view litera
     auto element = parse_element(literal, at);
     if (!element || at >= literal.size()) return std::nullopt;
     out.push_back(std::move(*element));
-    if (literal[at] == '}') return at + 1 == literal.size() ? std::optional(std::move(out))
-                                                             : std::nullopt;
+    if (literal[at] == '}')
+      return at + 1 == literal.size() ? std::optional(std::move(out)) : std::nullopt;
     ++at;  // ','
   }
 }

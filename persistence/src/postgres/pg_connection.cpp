@@ -4,6 +4,7 @@
 #include "pg_connection.hpp"
 
 #include <charconv>
+
 #include <fmt/format.h>
 
 #include <orrery/core/assert.hpp>
@@ -28,7 +29,9 @@ Params& Params::text(std::string value) {
   return *this;
 }
 
-Params& Params::integer(std::int64_t value) { return text(std::to_string(value)); }
+Params& Params::integer(std::int64_t value) {
+  return text(std::to_string(value));
+}
 
 Params& Params::bytes(std::string value) {
   ORRERY_ASSERT(value.size() <= static_cast<std::size_t>(INT32_MAX), "bytea above 2 GiB");
@@ -76,7 +79,8 @@ std::int64_t PgResult::integer(int row, int column) const {
   const int length = PQgetlength(result_.get(), row, column);
   std::int64_t n = 0;
   const auto [end, error] = std::from_chars(value, value + length, n);
-  ORRERY_ASSERT(error == std::errc() && end == value + length, "an integer column holds a non-integer");
+  ORRERY_ASSERT(error == std::errc() && end == value + length,
+                "an integer column holds a non-integer");
   return n;
 }
 
@@ -98,7 +102,9 @@ PgConnection::PgConnection(PGconn* conn, LogSink& log) : conn_(conn), log_(log) 
   PQsetNoticeReceiver(conn_, &PgConnection::on_notice, this);
 }
 
-PgConnection::~PgConnection() { PQfinish(conn_); }
+PgConnection::~PgConnection() {
+  PQfinish(conn_);
+}
 
 void PgConnection::on_notice(void* self, const PGresult* result) {
   auto* connection = static_cast<PgConnection*>(self);
@@ -106,8 +112,7 @@ void PgConnection::on_notice(void* self, const PGresult* result) {
   const std::string_view level = severity == nullptr ? "" : severity;
   // CREATE ... IF NOT EXISTS says NOTICE on every start: only warnings are worth a line.
   if (level != "WARNING") return;
-  connection->log_.write(LogLevel::warning, "persistence.postgres",
-                         PQresultErrorMessage(result));
+  connection->log_.write(LogLevel::warning, "persistence.postgres", PQresultErrorMessage(result));
 }
 
 Result<std::unique_ptr<PgConnection>> PgConnection::connect(const std::string& conninfo,
@@ -120,9 +125,10 @@ Result<std::unique_ptr<PgConnection>> PgConnection::connect(const std::string& c
     while (!message.empty() && message.back() == '\n')
       message.pop_back();
     PQfinish(conn);
-    return make_error(Errc::io_error,
-                      fmt::format("PostgreSQL: cannot connect with PostgresStoreOptions.connection: {}",
-                                  message));
+    return make_error(
+        Errc::io_error,
+        fmt::format("PostgreSQL: cannot connect with PostgresStoreOptions.connection: {}",
+                    message));
   }
   return std::unique_ptr<PgConnection>(new PgConnection(conn, log));
 }
@@ -131,13 +137,11 @@ std::string PgConnection::describe() const {
   return fmt::format("host {} port {} database {}", PQhost(conn_), PQport(conn_), PQdb(conn_));
 }
 
-
 Result<PgResult> PgConnection::exec(std::string_view sql, const Params& params) {
   const std::string statement(sql);
   const std::vector<const char*> values = params.pointers();
   PgResult result(PQexecParams(conn_, statement.c_str(), static_cast<int>(params.size()), nullptr,
-                               values.data(), params.lengths().data(), params.formats().data(),
-                               0));
+                               values.data(), params.lengths().data(), params.formats().data(), 0));
   const ExecStatusType status = result.status();
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return result;
   // A null result (out of memory, a lost connection) has no SQLSTATE: an I/O failure.

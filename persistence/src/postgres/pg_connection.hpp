@@ -4,12 +4,11 @@
 // blocks; only the store's worker calls it.
 
 #include <cstdint>
+#include <libpq-fe.h>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <libpq-fe.h>
 
 #include <orrery/core/result.hpp>
 #include <orrery/env/log_sink.hpp>

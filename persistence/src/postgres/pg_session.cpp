@@ -56,7 +56,8 @@ INSERT INTO {0}.schema_version (version) VALUES ({1});
 }  // namespace
 
 Session::Session(std::string conninfo, std::string schema, LogSink& log)
-    : conninfo_(std::move(conninfo)), schema_(std::move(schema)), log_(log) {}
+    : conninfo_(std::move(conninfo)), schema_(std::move(schema)), log_(log) {
+}
 
 Result<PgConnection*> Session::connection() {
   if (refused_) return *refused_;

@@ -13,19 +13,19 @@ using postgres::PgConnection;
 using postgres::Statements;
 
 Future<Done> PostgresStore::save(Snapshot snapshot) {
-  return submit<Done>([snapshot = std::move(snapshot)](PgConnection& c,
-                                                       const Statements& sql) -> Result<Done> {
-    const SnapshotMetadata& m = snapshot.metadata;
-    Params params;
-    params.text(m.persistence_id)
-        .integer(m.sequence_nr)
-        .integer(m.timestamp_ms)
-        .text(snapshot.manifest)
-        .integer(snapshot.version)
-        .bytes(snapshot.payload);
-    if (auto saved = c.run(sql.save_snapshot, params); !saved) return saved.error();
-    return Done{};
-  });
+  return submit<Done>(
+      [snapshot = std::move(snapshot)](PgConnection& c, const Statements& sql) -> Result<Done> {
+        const SnapshotMetadata& m = snapshot.metadata;
+        Params params;
+        params.text(m.persistence_id)
+            .integer(m.sequence_nr)
+            .integer(m.timestamp_ms)
+            .text(snapshot.manifest)
+            .integer(snapshot.version)
+            .bytes(snapshot.payload);
+        if (auto saved = c.run(sql.save_snapshot, params); !saved) return saved.error();
+        return Done{};
+      });
 }
 
 Future<std::optional<Snapshot>> PostgresStore::load(std::string persistence_id,
@@ -33,8 +33,9 @@ Future<std::optional<Snapshot>> PostgresStore::load(std::string persistence_id,
   using Found = std::optional<Snapshot>;
   return submit<Found>([id = std::move(persistence_id), criteria](
                            PgConnection& c, const Statements& sql) -> Result<Found> {
-    auto found = c.exec(sql.load_snapshot, Params().text(id).integer(criteria.min_sequence_nr).integer(
-                                               criteria.max_sequence_nr));
+    auto found = c.exec(
+        sql.load_snapshot,
+        Params().text(id).integer(criteria.min_sequence_nr).integer(criteria.max_sequence_nr));
     if (!found) return found.error();
     const postgres::PgResult& r = found.value();
     if (r.rows() == 0) return Found{};
@@ -50,8 +51,9 @@ Future<std::optional<Snapshot>> PostgresStore::load(std::string persistence_id,
 Future<Done> PostgresStore::remove(std::string persistence_id, SnapshotCriteria criteria) {
   return submit<Done>([id = std::move(persistence_id), criteria](
                           PgConnection& c, const Statements& sql) -> Result<Done> {
-    auto removed = c.run(sql.remove_snapshots, Params().text(id).integer(criteria.min_sequence_nr).integer(
-                                                   criteria.max_sequence_nr));
+    auto removed = c.run(
+        sql.remove_snapshots,
+        Params().text(id).integer(criteria.min_sequence_nr).integer(criteria.max_sequence_nr));
     if (!removed) return removed.error();
     return Done{};
   });
@@ -59,22 +61,22 @@ Future<Done> PostgresStore::remove(std::string persistence_id, SnapshotCriteria 
 
 Future<std::optional<DurableState>> PostgresStore::get(std::string persistence_id) {
   using Found = std::optional<DurableState>;
-  return submit<Found>([id = std::move(persistence_id)](PgConnection& c,
-                                                        const Statements& sql) -> Result<Found> {
-    auto found = c.exec(sql.get_state, Params().text(id));
-    if (!found) return found.error();
-    const postgres::PgResult& r = found.value();
-    if (r.rows() == 0) return Found{};
-    DurableState state;
-    state.persistence_id = id;
-    state.revision = r.integer(0, 0);
-    state.manifest = r.text(0, 1);
-    state.version = static_cast<std::uint32_t>(r.integer(0, 2));
-    state.payload = r.bytes(0, 3);
-    state.tag = r.text(0, 4);
-    state.deleted = r.boolean(0, 5);
-    return Found{std::move(state)};
-  });
+  return submit<Found>(
+      [id = std::move(persistence_id)](PgConnection& c, const Statements& sql) -> Result<Found> {
+        auto found = c.exec(sql.get_state, Params().text(id));
+        if (!found) return found.error();
+        const postgres::PgResult& r = found.value();
+        if (r.rows() == 0) return Found{};
+        DurableState state;
+        state.persistence_id = id;
+        state.revision = r.integer(0, 0);
+        state.manifest = r.text(0, 1);
+        state.version = static_cast<std::uint32_t>(r.integer(0, 2));
+        state.payload = r.bytes(0, 3);
+        state.tag = r.text(0, 4);
+        state.deleted = r.boolean(0, 5);
+        return Found{std::move(state)};
+      });
 }
 
 namespace {
@@ -94,7 +96,8 @@ Result<Done> write_state(PgConnection& c, const Statements& sql, const DurableSt
   auto locked = c.exec(sql.lock_state, Params().text(state.persistence_id));
   if (!locked) return fail(locked.error());
   const Revision stored = locked.value().rows() == 0 ? 0 : locked.value().integer(0, 0);
-  if (state.revision != stored + 1) return fail(stale(state.persistence_id, state.revision, stored));
+  if (state.revision != stored + 1)
+    return fail(stale(state.persistence_id, state.revision, stored));
   Params params;
   params.text(state.persistence_id)
       .integer(state.revision)
@@ -122,12 +125,12 @@ bool has_nul(const DurableState& state) {
 
 Future<Done> PostgresStore::upsert(DurableState state) {
   const std::uint64_t bytes_max = options().event_bytes_max;
-  return submit<Done>([state = std::move(state), bytes_max](
-                          PgConnection& c, const Statements& sql) -> Result<Done> {
+  return submit<Done>([state = std::move(state), bytes_max](PgConnection& c,
+                                                            const Statements& sql) -> Result<Done> {
     if (state.payload.size() > bytes_max)
-      return make_error(Errc::refused, fmt::format("'{}': state of {} bytes, above the limit of {}",
-                                                   state.persistence_id, state.payload.size(),
-                                                   bytes_max));
+      return make_error(Errc::refused,
+                        fmt::format("'{}': state of {} bytes, above the limit of {}",
+                                    state.persistence_id, state.payload.size(), bytes_max));
     if (has_nul(state))
       return make_error(Errc::refused, fmt::format("'{}': a NUL byte in the id, manifest or tag",
                                                    state.persistence_id));

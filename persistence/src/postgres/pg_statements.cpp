@@ -14,11 +14,12 @@ constexpr std::string_view event_columns =
 }  // namespace
 
 Statements::Statements(const std::string& s)
-    : lock_highest(fmt::format("SELECT persistence_id, sequence_nr FROM {}.highest WHERE "
-                               "persistence_id = ANY($1::text[]) ORDER BY persistence_id FOR UPDATE",
-                               s)),
-      insert_events(fmt::format("INSERT INTO {}.events (persistence_id, {}) VALUES ", s,
-                                event_columns)),
+    : lock_highest(
+          fmt::format("SELECT persistence_id, sequence_nr FROM {}.highest WHERE "
+                      "persistence_id = ANY($1::text[]) ORDER BY persistence_id FOR UPDATE",
+                      s)),
+      insert_events(
+          fmt::format("INSERT INTO {}.events (persistence_id, {}) VALUES ", s, event_columns)),
       upsert_highest_head(
           fmt::format("INSERT INTO {}.highest (persistence_id, sequence_nr) VALUES ", s)),
       upsert_highest_tail(
@@ -33,8 +34,8 @@ Statements::Statements(const std::string& s)
                                 "ARRAY[$1::text] AND ordering > $2 ORDER BY ordering LIMIT $3",
                                 event_columns, s)),
       highest(fmt::format("SELECT sequence_nr FROM {}.highest WHERE persistence_id = $1", s)),
-      delete_events(fmt::format(
-          "DELETE FROM {}.events WHERE persistence_id = $1 AND sequence_nr <= $2", s)),
+      delete_events(
+          fmt::format("DELETE FROM {}.events WHERE persistence_id = $1 AND sequence_nr <= $2", s)),
       persistence_ids(fmt::format("SELECT persistence_id FROM {}.highest WHERE persistence_id > $1 "
                                   "ORDER BY persistence_id LIMIT $2",
                                   s)),
@@ -63,6 +64,7 @@ Statements::Statements(const std::string& s)
           "UPDATE SET revision = EXCLUDED.revision, manifest = EXCLUDED.manifest, version = "
           "EXCLUDED.version, payload = EXCLUDED.payload, tag = EXCLUDED.tag, deleted = "
           "EXCLUDED.deleted WHERE {0}.durable_state.revision = EXCLUDED.revision - 1",
-          s)) {}
+          s)) {
+}
 
 }  // namespace orrery::persistence::postgres

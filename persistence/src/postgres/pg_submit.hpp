@@ -13,7 +13,9 @@ inline BlockingWait blocking_of(Env& env) {
   return env.executor.supports_blocking_wait() ? BlockingWait::allowed : BlockingWait::refused;
 }
 
-inline Error closed_error() { return make_error(Errc::closed, "the PostgreSQL store is closed"); }
+inline Error closed_error() {
+  return make_error(Errc::closed, "the PostgreSQL store is closed");
+}
 
 }  // namespace postgres
 
@@ -22,7 +24,8 @@ Future<T> PostgresStore::submit(F work) {
   Promise<T> promise(postgres::blocking_of(env_));
   Future<T> future = promise.future();
   postgres::Op op;
-  op.work = [promise = std::move(promise), work = std::move(work)](postgres::Shared* shared) mutable {
+  op.work = [promise = std::move(promise),
+             work = std::move(work)](postgres::Shared* shared) mutable {
     if (shared == nullptr) {
       promise.fail(postgres::closed_error());
       return;

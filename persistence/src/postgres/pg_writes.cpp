@@ -5,8 +5,9 @@
 // retried one transaction each, so that only the offending one fails.
 
 #include <algorithm>
-#include <fmt/format.h>
 #include <map>
+
+#include <fmt/format.h>
 
 #include <orrery/core/assert.hpp>
 
@@ -21,7 +22,9 @@ namespace {
 constexpr std::size_t event_columns = 8;
 constexpr std::size_t event_rows_per_statement = 1000;
 
-bool has_nul(std::string_view text) { return text.find('\0') != std::string_view::npos; }
+bool has_nul(std::string_view text) {
+  return text.find('\0') != std::string_view::npos;
+}
 
 // The checks that need no database: none when the write may go on.
 std::optional<Error> precheck(const AtomicWrite& write, std::uint64_t bytes_max) {
@@ -33,10 +36,9 @@ std::optional<Error> precheck(const AtomicWrite& write, std::uint64_t bytes_max)
       return make_error(Errc::refused, fmt::format("an event of '{}' in a write of '{}'",
                                                    event.persistence_id, write.persistence_id));
     if (i > 0 && event.sequence_nr != write.events[i - 1].sequence_nr + 1)
-      return make_error(Errc::refused,
-                        fmt::format("'{}': sequence number {} does not follow {}",
-                                    write.persistence_id, event.sequence_nr,
-                                    write.events[i - 1].sequence_nr));
+      return make_error(Errc::refused, fmt::format("'{}': sequence number {} does not follow {}",
+                                                   write.persistence_id, event.sequence_nr,
+                                                   write.events[i - 1].sequence_nr));
     if (event.payload.size() > bytes_max)
       return make_error(Errc::refused, fmt::format("'{}' event {}: {} bytes, above the limit of {}",
                                                    write.persistence_id, event.sequence_nr,
@@ -79,9 +81,9 @@ Status insert_events(PgConnection& c, const Statements& sql,
     for (std::size_t i = first; i < last; ++i) {
       const PersistentEvent& e = *events[i];
       const std::size_t base = (i - first) * event_columns;
-      statement += fmt::format("{}(${},${},${},${},${},${},${},${})", i == first ? "" : ",",
-                               base + 1, base + 2, base + 3, base + 4, base + 5, base + 6,
-                               base + 7, base + 8);
+      statement +=
+          fmt::format("{}(${},${},${},${},${},${},${},${})", i == first ? "" : ",", base + 1,
+                      base + 2, base + 3, base + 4, base + 5, base + 6, base + 7, base + 8);
       params.text(e.persistence_id)
           .integer(e.sequence_nr)
           .text(e.manifest)
@@ -129,9 +131,9 @@ Result<std::vector<std::optional<Error>>> try_group(PgConnection& c, const State
     const AtomicWrite& w = writes[i]->write;
     SequenceNr& stored = highest.value()[w.persistence_id];
     if (w.events.front().sequence_nr != stored + 1) {
-      decisions[i] = make_error(Errc::refused,
-                                fmt::format("'{}': sequence number {} does not follow {}",
-                                            w.persistence_id, w.events.front().sequence_nr, stored));
+      decisions[i] = make_error(
+          Errc::refused, fmt::format("'{}': sequence number {} does not follow {}",
+                                     w.persistence_id, w.events.front().sequence_nr, stored));
       continue;
     }
     for (const PersistentEvent& event : w.events)
@@ -181,8 +183,8 @@ void commit_writes(Shared& shared, std::vector<PendingWrite>& writes) {
             results[positions[k]] = unknown_outcome(group.error());
             continue;
           }
-          auto alone = candidates.size() == 1 ? std::move(group)
-                                              : try_group(c, shared.sql, {candidates[k]});
+          auto alone =
+              candidates.size() == 1 ? std::move(group) : try_group(c, shared.sql, {candidates[k]});
           if (alone) {
             results[positions[k]] = std::move(alone.value()[0]);
           } else {

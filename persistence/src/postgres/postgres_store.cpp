@@ -1,11 +1,10 @@
 // PostgresStore: the SPI's calls as ops on the shared queue (see pg_shared.hpp); reads, snapshots
 // and durable state as single statements, or short transactions where a check comes first.
 
-#include <orrery/persistence/postgres_store.hpp>
-
 #include <fmt/format.h>
 
 #include <orrery/core/assert.hpp>
+#include <orrery/persistence/postgres_store.hpp>
 
 #include "pg_array.hpp"
 #include "pg_shared.hpp"
@@ -13,14 +12,14 @@
 
 namespace orrery::persistence {
 
+using postgres::blocking_of;
+using postgres::closed_error;
 using postgres::Op;
 using postgres::Params;
 using postgres::PgConnection;
 using postgres::PgResult;
 using postgres::Shared;
 using postgres::Statements;
-using postgres::blocking_of;
-using postgres::closed_error;
 
 namespace {
 
@@ -63,7 +62,8 @@ Shared::Shared(PostgresStoreOptions options_in, LogSink& log)
     : options(std::move(options_in)),
       valid(validate(options)),
       sql(options.schema),
-      session(options.connection, options.schema, log) {}
+      session(options.connection, options.schema, log) {
+}
 
 void Shared::drain(bool run) {
   std::deque<Op> batch;
@@ -99,10 +99,11 @@ void Shared::drain(bool run) {
 
 Status validate(const PostgresStoreOptions& options) {
   if (!plain_identifier(options.schema))
-    return make_error(Errc::invalid_argument,
-                      fmt::format("PostgresStoreOptions.schema '{}': use lower-case letters, digits "
-                                  "and '_' (not first a digit), at most 63",
-                                  options.schema));
+    return make_error(
+        Errc::invalid_argument,
+        fmt::format("PostgresStoreOptions.schema '{}': use lower-case letters, digits "
+                    "and '_' (not first a digit), at most 63",
+                    options.schema));
   if (options.group_writes_max == 0)
     return make_error(Errc::invalid_argument, "PostgresStoreOptions.group_writes_max must be > 0");
   if (options.event_bytes_max == 0 || options.event_bytes_max > (1U << 30))
@@ -119,11 +120,16 @@ Result<std::shared_ptr<PostgresStore>> PostgresStore::open(Env& env, PostgresSto
 PostgresStore::PostgresStore(Env& env, PostgresStoreOptions options)
     : env_(env),
       shared_(std::make_shared<Shared>(std::move(options), env.log)),
-      worker_(env.executor, 0x706f737467726553ULL /* "postgreS" */) {}
+      worker_(env.executor, 0x706f737467726553ULL /* "postgreS" */) {
+}
 
-PostgresStore::~PostgresStore() { worker_.close(); }
+PostgresStore::~PostgresStore() {
+  worker_.close();
+}
 
-const PostgresStoreOptions& PostgresStore::options() const { return shared_->options; }
+const PostgresStoreOptions& PostgresStore::options() const {
+  return shared_->options;
+}
 
 void PostgresStore::enqueue(Op op) {
   bool post = false;
@@ -163,8 +169,8 @@ Future<std::vector<PersistentEvent>> PostgresStore::replay(std::string persisten
   using Events = std::vector<PersistentEvent>;
   return submit<Events>([id = std::move(persistence_id), from, to, max](
                             PgConnection& c, const Statements& sql) -> Result<Events> {
-    auto found = c.exec(sql.replay,
-                        Params().text(id).integer(from).integer(to).integer(limit_of(max)));
+    auto found =
+        c.exec(sql.replay, Params().text(id).integer(from).integer(to).integer(limit_of(max)));
     if (!found) return found.error();
     Events events;
     for (int row = 0; row < found.value().rows(); ++row) {
@@ -186,12 +192,12 @@ Future<SequenceNr> PostgresStore::highest_sequence_nr(std::string persistence_id
 }
 
 Future<Done> PostgresStore::delete_up_to(std::string persistence_id, SequenceNr to) {
-  return submit<Done>([id = std::move(persistence_id), to](
-                          PgConnection& c, const Statements& sql) -> Result<Done> {
-    if (auto deleted = c.run(sql.delete_events, Params().text(id).integer(to)); !deleted)
-      return deleted.error();
-    return Done{};
-  });
+  return submit<Done>(
+      [id = std::move(persistence_id), to](PgConnection& c, const Statements& sql) -> Result<Done> {
+        if (auto deleted = c.run(sql.delete_events, Params().text(id).integer(to)); !deleted)
+          return deleted.error();
+        return Done{};
+      });
 }
 
 Future<std::vector<EventEnvelope>> PostgresStore::events_by_tag(std::string tag, Offset after,
@@ -233,15 +239,15 @@ Future<std::vector<EventEnvelope>> PostgresStore::events_by_persistence_id(
 Future<std::vector<std::string>> PostgresStore::persistence_ids(std::string after,
                                                                 std::uint64_t max) {
   using Ids = std::vector<std::string>;
-  return submit<Ids>([after = std::move(after), max](PgConnection& c,
-                                                     const Statements& sql) -> Result<Ids> {
-    auto found = c.exec(sql.persistence_ids, Params().text(after).integer(limit_of(max)));
-    if (!found) return found.error();
-    Ids out;
-    for (int row = 0; row < found.value().rows(); ++row)
-      out.push_back(found.value().text(row, 0));
-    return out;
-  });
+  return submit<Ids>(
+      [after = std::move(after), max](PgConnection& c, const Statements& sql) -> Result<Ids> {
+        auto found = c.exec(sql.persistence_ids, Params().text(after).integer(limit_of(max)));
+        if (!found) return found.error();
+        Ids out;
+        for (int row = 0; row < found.value().rows(); ++row)
+          out.push_back(found.value().text(row, 0));
+        return out;
+      });
 }
 
 Future<Offset> PostgresStore::latest_offset() {

@@ -84,8 +84,7 @@ class PostgresStore final : public Journal,
   Future<std::vector<EventEnvelope>> events_by_persistence_id(std::string persistence_id,
                                                               SequenceNr from, SequenceNr to,
                                                               std::uint64_t max) override;
-  Future<std::vector<std::string>> persistence_ids(std::string after,
-                                                   std::uint64_t max) override;
+  Future<std::vector<std::string>> persistence_ids(std::string after, std::uint64_t max) override;
   Future<Offset> latest_offset() override;
 
   Future<Done> save(Snapshot snapshot) override;
