@@ -7,13 +7,12 @@
 #include <cstdio>
 #include <memory>
 #include <string>
-
-#include <catch2/catch.hpp>
-
 #include <support/harness.hpp>
 #include <support/postgres_server.hpp>
 #include <support/production_harness.hpp>
 #include <support/sim_harness.hpp>
+
+#include <catch2/catch.hpp>
 
 #include <orrery/persistence/memory_store.hpp>
 #include <orrery/persistence/postgres_store.hpp>
@@ -53,10 +52,9 @@ struct PostgresStoreFactory {
   static constexpr const char* name = "postgres";
   ProductionHarness h;
   std::shared_ptr<persistence::PostgresStore> store =
-      PostgresServer::shared().available()
-          ? std::make_shared<persistence::PostgresStore>(h.env(),
-                                                         postgres_options(fresh_postgres_schema()))
-          : nullptr;
+      PostgresServer::shared().available() ? std::make_shared<persistence::PostgresStore>(
+                                                 h.env(), postgres_options(fresh_postgres_schema()))
+                                           : nullptr;
   test::Harness& harness() { return h; }
   persistence::Stores stores() { return persistence::Stores::of(store); }
   static constexpr bool needs_server = true;
@@ -67,7 +65,8 @@ struct PostgresStoreFactory {
 inline bool postgres_server_skipped(const char* who) {
   const PostgresServer& server = PostgresServer::shared();
   if (server.available()) return false;
-  if (!server.binaries_absent()) FAIL("the PostgreSQL test server did not start: " << server.reason());
+  if (!server.binaries_absent())
+    FAIL("the PostgreSQL test server did not start: " << server.reason());
   WARN("SKIPPED (" << who << "): " << server.reason());
   std::fprintf(stderr, "SKIPPED: %s: %s\n", who, server.reason().c_str());
   return true;
@@ -82,8 +81,8 @@ bool store_skipped(const Factory&) {
 
 }  // namespace orrery::test
 
-#define ORRERY_STORE_FACTORIES                              \
-  ::orrery::test::MemoryStoreFactory<::orrery::test::ManualHarness>, \
+#define ORRERY_STORE_FACTORIES                                               \
+  ::orrery::test::MemoryStoreFactory<::orrery::test::ManualHarness>,         \
       ::orrery::test::MemoryStoreFactory<::orrery::test::ProductionHarness>, \
-      ::orrery::test::MemoryStoreFactory<::orrery::test::SimHarness>, \
+      ::orrery::test::MemoryStoreFactory<::orrery::test::SimHarness>,        \
       ::orrery::test::PostgresStoreFactory

@@ -10,12 +10,19 @@
 namespace orrery::lint {
 namespace {
 
-constexpr std::array known_rules{"clock",           "sleep",
-                                 "thread",          "random",
-                                 "socket",          "file",
-                                 "process",         "environment",
-                                 "global",          "unordered-iteration",
-                                 "layer-test-only", "layer-upward"};
+constexpr std::array known_rules{"clock",
+                                 "sleep",
+                                 "thread",
+                                 "random",
+                                 "socket",
+                                 "file",
+                                 "process",
+                                 "environment",
+                                 "global",
+                                 "unordered-iteration",
+                                 "layer-test-only",
+                                 "layer-upward",
+                                 "libpq"};
 
 struct Escape {
   int line = 0;
