@@ -5,6 +5,8 @@ find_package(Threads REQUIRED)
 find_package(Boost 1.74 REQUIRED COMPONENTS context)
 find_package(fmt REQUIRED)
 find_package(SQLite3 REQUIRED)
+# libpq (libpq-dev): the PostgreSQL store's client, private to orrery::persistence.
+find_package(PostgreSQL REQUIRED)
 # toml++ 3.3 (libtomlplusplus-dev): the configuration file's parser, private to the runtime.
 find_package(tomlplusplus 3.3 CONFIG REQUIRED)
 find_package(Protobuf REQUIRED)

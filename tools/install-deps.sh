@@ -9,6 +9,8 @@ packages=(
   catch2 librapidcheck-dev libtomlplusplus-dev
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
   libgraphviz-dev libcaf-dev openssl
+  # libpq for the PostgreSQL store; the server (initdb, pg_ctl) for its tests and benchmark.
+  libpq-dev postgresql
 )
 
 missing=()

@@ -211,5 +211,30 @@ void run() { std::thread t([] { std::this_thread::sleep_for(1ms); }); t.join(); 
   CHECK(run.exit_code == 0);
 }
 
+TEST_CASE("lint: libpq is confined to the PostgreSQL store, where the other rules still hold",
+          "[lint]") {
+  PlantedTree tree;
+  const std::string uses_libpq = R"(#include <libpq-fe.h>
+PGconn* connect_to(const char* conninfo) { return PQconnectdb(conninfo); }
+const char* text = "PQconnectdb(x) in a string passes";
+int version(PGconn* c) { return PQserverVersion(c); }
+)";
+  tree.plant("persistence/src/postgres/connection.cpp", uses_libpq);
+  tree.plant("persistence/src/sqlite/sneaky.cpp", uses_libpq);
+  tree.plant("cluster/src/postgres/also_not.cpp", "#include <postgresql/libpq-fe.h>\n");
+  tree.plant("tools/bench/raw_libpq.cpp", uses_libpq);
+  tree.plant("persistence/src/postgres/sleeps.cpp", "void nap() { usleep(10); }\n");
+  const LintRun run = tree.lint();
+  CHECK(heads(run.output) ==
+        "cluster/src/postgres/also_not.cpp:1: libpq\n"
+        "persistence/src/postgres/sleeps.cpp:1: sleep\n"
+        "persistence/src/sqlite/sneaky.cpp:1: libpq\n"
+        "persistence/src/sqlite/sneaky.cpp:2: libpq\n"
+        "persistence/src/sqlite/sneaky.cpp:4: libpq\n");
+  CHECK(run.output.find("persistence/src/sqlite/sneaky.cpp:2: libpq: PQconnectdb() is a libpq "
+                        "call; libpq opens its own sockets") != std::string::npos);
+  CHECK(run.exit_code == 1);
+}
+
 }  // namespace
 }  // namespace orrery::test

@@ -45,6 +45,7 @@ AtomicWrite write_of(const std::string& id, SequenceNr first, SequenceNr count,
 TEMPLATE_TEST_CASE("a store writes and replays events with every field", "[persistence][store]",
                    ORRERY_STORE_FACTORIES) {
   TestType f;
+  if (test::store_skipped(f)) return;
   auto& h = f.harness();
   auto stores = f.stores();
   Future<Done> written = stores.journal->write(write_of("p", 1, 3, {"red", "blue"}));
@@ -66,6 +67,7 @@ TEMPLATE_TEST_CASE("a store writes and replays events with every field", "[persi
 TEMPLATE_TEST_CASE("a write whose sequence numbers do not follow is refused and changes nothing",
                    "[persistence][store]", ORRERY_STORE_FACTORIES) {
   TestType f;
+  if (test::store_skipped(f)) return;
   auto& h = f.harness();
   auto stores = f.stores();
   REQUIRE(wait(h, stores.journal->write(write_of("p", 1, 2))).ok());
@@ -85,6 +87,7 @@ TEMPLATE_TEST_CASE("a write whose sequence numbers do not follow is refused and 
 TEMPLATE_TEST_CASE("a refused write fails alone among writes made together",
                    "[persistence][store]", ORRERY_STORE_FACTORIES) {
   TestType f;
+  if (test::store_skipped(f)) return;
   auto& h = f.harness();
   auto stores = f.stores();
   std::vector<Future<Done>> writes;
@@ -113,6 +116,7 @@ TEMPLATE_TEST_CASE("a refused write fails alone among writes made together",
 TEMPLATE_TEST_CASE("deleting events keeps the highest sequence number", "[persistence][store]",
                    ORRERY_STORE_FACTORIES) {
   TestType f;
+  if (test::store_skipped(f)) return;
   auto& h = f.harness();
   auto stores = f.stores();
   REQUIRE(wait(h, stores.journal->write(write_of("p", 1, 5))).ok());
@@ -130,6 +134,7 @@ TEMPLATE_TEST_CASE("deleting events keeps the highest sequence number", "[persis
 TEMPLATE_TEST_CASE("queries by tag come in offset order and resume after an offset",
                    "[persistence][store][query]", ORRERY_STORE_FACTORIES) {
   TestType f;
+  if (test::store_skipped(f)) return;
   auto& h = f.harness();
   auto stores = f.stores();
   REQUIRE(stores.read);
@@ -159,6 +164,7 @@ TEMPLATE_TEST_CASE("queries by tag come in offset order and resume after an offs
 TEMPLATE_TEST_CASE("snapshots load the newest that matches and delete by criteria",
                    "[persistence][store][snapshot]", ORRERY_STORE_FACTORIES) {
   TestType f;
+  if (test::store_skipped(f)) return;
   auto& h = f.harness();
   auto stores = f.stores();
   REQUIRE_FALSE(wait(h, stores.snapshots->load("p", SnapshotCriteria::latest())).value());
@@ -183,6 +189,7 @@ TEMPLATE_TEST_CASE("snapshots load the newest that matches and delete by criteri
 TEMPLATE_TEST_CASE("durable state refuses a stale revision and keeps it after a delete",
                    "[persistence][store][durable-state]", ORRERY_STORE_FACTORIES) {
   TestType f;
+  if (test::store_skipped(f)) return;
   auto& h = f.harness();
   auto stores = f.stores();
   REQUIRE_FALSE(wait(h, stores.durable_state->get("s")).value());
@@ -212,6 +219,7 @@ TEMPLATE_TEST_CASE("durable state refuses a stale revision and keeps it after a 
 TEMPLATE_TEST_CASE("writes of one entity complete in the order they were made",
                    "[persistence][store]", ORRERY_STORE_FACTORIES) {
   TestType f;
+  if (test::store_skipped(f)) return;
   auto& h = f.harness();
   auto stores = f.stores();
   std::vector<Future<Done>> writes;

@@ -3,13 +3,20 @@
 // executor) and a store over it, and gives the Stores; add an implementation by adding a factory
 // here and to ORRERY_STORE_FACTORIES.
 
+#include <atomic>
+#include <cstdio>
 #include <memory>
+#include <string>
 #include <support/harness.hpp>
+#include <support/postgres_server.hpp>
 #include <support/production_harness.hpp>
 #include <support/sim_harness.hpp>
 
 #include <orrery/env/production/posix_storage.hpp>
+#include <catch2/catch.hpp>
+
 #include <orrery/persistence/memory_store.hpp>
+#include <orrery/persistence/postgres_store.hpp>
 #include <orrery/persistence/sqlite_store.hpp>
 #include <orrery/persistence/stores.hpp>
 
@@ -77,6 +84,53 @@ struct SqliteSimDiskStoreFactory {
   }
 };
 
+/// A schema of its own on the process's one server, so that cases never see each other's rows
+/// (a ctest entry is a process of its own, with a server of its own; the binary run whole shares
+/// one). Production only: libpq's sockets are not the simulator's.
+inline std::string fresh_postgres_schema() {
+  static std::atomic<int> cases{0};
+  return "case_" + std::to_string(cases.fetch_add(1));
+}
+
+/// The PostgreSQL store's options for a schema on the shared test server.
+inline persistence::PostgresStoreOptions postgres_options(std::string schema) {
+  return persistence::PostgresStoreOptions{
+      .connection = PostgresServer::shared().conninfo("postgres"),
+      .schema = std::move(schema),
+      .event_bytes_max = 64 * 1024};
+}
+
+struct PostgresStoreFactory {
+  static constexpr const char* name = "postgres";
+  ProductionHarness h;
+  std::shared_ptr<persistence::PostgresStore> store =
+      PostgresServer::shared().available() ? std::make_shared<persistence::PostgresStore>(
+                                                 h.env(), postgres_options(fresh_postgres_schema()))
+                                           : nullptr;
+  test::Harness& harness() { return h; }
+  persistence::Stores stores() { return persistence::Stores::of(store); }
+  static constexpr bool needs_server = true;
+};
+
+/// Whether a case must skip because the PostgreSQL server is absent: says so loudly (a Catch WARN
+/// and a SKIPPED line on stderr). A server that is there but did not start fails the case.
+inline bool postgres_server_skipped(const char* who) {
+  const PostgresServer& server = PostgresServer::shared();
+  if (server.available()) return false;
+  if (!server.binaries_absent())
+    FAIL("the PostgreSQL test server did not start: " << server.reason());
+  WARN("SKIPPED (" << who << "): " << server.reason());
+  std::fprintf(stderr, "SKIPPED: %s: %s\n", who, server.reason().c_str());
+  return true;
+}
+
+/// Whether a conformance case must skip its store (only a server-backed one ever does).
+template <class Factory>
+bool store_skipped(const Factory&) {
+  if constexpr (requires { Factory::needs_server; }) return postgres_server_skipped(Factory::name);
+  return false;
+}
+
 }  // namespace orrery::test
 
 #define ORRERY_STORE_FACTORIES                                                    \
@@ -85,4 +139,5 @@ struct SqliteSimDiskStoreFactory {
       ::orrery::test::MemoryStoreFactory<::orrery::test::SimHarness>,             \
       ::orrery::test::SqlitePosixStoreFactory<::orrery::test::ManualHarness>,     \
       ::orrery::test::SqlitePosixStoreFactory<::orrery::test::ProductionHarness>, \
-      ::orrery::test::SqliteSimDiskStoreFactory
+      ::orrery::test::SqliteSimDiskStoreFactory,                                  \
+      ::orrery::test::PostgresStoreFactory

@@ -16,7 +16,7 @@ constexpr std::array known_rules{"clock",           "sleep",
                                  "process",         "environment",
                                  "global",          "unordered-iteration",
                                  "layer-test-only", "layer-upward",
-                                 "sqlite"};
+                                 "sqlite",          "libpq"};
 
 struct Escape {
   int line = 0;

@@ -22,6 +22,10 @@ constexpr std::string_view use_random =
 constexpr std::string_view use_transport =
     "the node's network is env.transport (orrery/env/transport.hpp)";
 constexpr std::string_view use_storage = "use env.storage (orrery/env/storage.hpp)";
+constexpr std::string_view use_postgres_store =
+    "libpq opens its own sockets, outside the Env: only the PostgreSQL store "
+    "(persistence/src/postgres/, production only) uses it; use "
+    "orrery/persistence/postgres_store.hpp";
 constexpr std::string_view use_actors =
     "a node is one process-free ActorSystem; work runs as actors on env.executor";
 constexpr std::string_view use_env_vfs =
@@ -65,6 +69,10 @@ constexpr std::array pattern_bans{
         "socket",
         R"(#\s*include\s*<((?:sys/socket|arpa/inet|netdb|sys/un)\.h|netinet/[^>]*|boost/asio[^>]*|boost/beast[^>]*|grpcpp?/[^>]*)>)",
         "<$> opens sockets", use_transport},
+    PatternBan{"libpq",
+               R"(#\s*include\s*<((?:libpq-fe|libpq-events)\.h|libpq/[^>]*|postgresql/[^>]*)>)",
+               "<$> is libpq", use_postgres_store},
+    PatternBan{"libpq", R"(\b(PQ[a-z]\w*)\s*\()", "$() is a libpq call", use_postgres_store},
     PatternBan{"file", R"(\b(fopen|fopen64|freopen|fdopen)\b)", "$ opens a file", use_storage},
     PatternBan{"file",
                R"(\b(std\s*::\s*(?:basic_)?(?:ifstream|ofstream|fstream|filebuf|filesystem))\b)",

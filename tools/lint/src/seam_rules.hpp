@@ -2,7 +2,8 @@
 // The seam lint: outside runtime/env's production code, nothing reads a clock, sleeps, starts a
 // thread, draws randomness, opens a socket or a file. Each banned name says what to use instead.
 // Rule families: clock, sleep, thread, random, socket, file, process, environment, sqlite
-// (SQLite's default VFS and process-wide state; mutable globals: globals_rule.hpp).
+// (SQLite's default VFS and process-wide state), libpq (its headers and PQ* calls, allowed only
+// in persistence/src/postgres/; mutable globals: globals_rule.hpp).
 
 #include <memory>
 #include <vector>
