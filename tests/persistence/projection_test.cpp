@@ -97,7 +97,7 @@ TEMPLATE_TEST_CASE("an exactly-once projection applies every event once across f
   f.h.shutdown(f.system);
 }
 
-TEMPLATE_TEST_CASE("an at-least-once projection resumes from its offset; an idempotent handler absorbs replays",
+TEMPLATE_TEST_CASE("an at-least-once projection resumes from its offset and an idempotent handler absorbs replays",
                    "[persistence][projection]", ORRERY_HARNESSES) {
   Fixture<TestType> f;
   for (int i = 0; i < 10; ++i)
