@@ -42,6 +42,7 @@
 #include <fmt/format.h>
 
 #include <orrery/actor.hpp>
+#include <orrery/persistence/detail/incarnation.hpp>
 #include <orrery/persistence/effect.hpp>
 #include <orrery/persistence/event_schema.hpp>
 #include <orrery/persistence/persistence_signals.hpp>
@@ -174,16 +175,7 @@ class EventSourcedBehavior {
     return behaviors::setup<Command>([config](ActorContext<Command>& ctx) {
       auto actor = std::make_shared<Actor>(config, ctx);
       actor->start();
-      return behaviors::receive<Command>([actor](ActorContext<Command>&, Command& command) {
-               return actor->on_command(std::move(command));
-             })
-          .receive_signal([actor](ActorContext<Command>&, const Signal& signal) -> Behavior<Command> {
-            if (std::holds_alternative<PreRestart>(signal) || std::holds_alternative<PostStop>(signal)) {
-              actor->retire();
-              return behaviors::same();
-            }
-            return behaviors::unhandled();
-          });
+      return detail::incarnation_behavior<Command>(std::move(actor));
     });
   }
   operator Behavior<Command>() const { return behavior(); }  // NOLINT: spawn it directly
