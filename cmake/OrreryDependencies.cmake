@@ -9,6 +9,8 @@ find_package(SQLite3 REQUIRED)
 find_package(PostgreSQL REQUIRED)
 # toml++ 3.3 (libtomlplusplus-dev): the configuration file's parser, private to the runtime.
 find_package(tomlplusplus 3.3 CONFIG REQUIRED)
+# nlohmann-json (nlohmann-json3-dev): JSON files (histories, replay files), private to the testkit.
+find_package(nlohmann_json 3 CONFIG REQUIRED)
 find_package(Protobuf REQUIRED)
 find_package(gRPC CONFIG REQUIRED)
 find_package(PkgConfig REQUIRED)

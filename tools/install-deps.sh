@@ -7,6 +7,8 @@ packages=(
   g++ cmake ninja-build make pkg-config git ccache
   libboost-context-dev libboost-dev libfmt-dev libsqlite3-dev
   catch2 librapidcheck-dev libtomlplusplus-dev
+  # nlohmann-json for JSON files (histories, replay files).
+  nlohmann-json3-dev
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
   libgraphviz-dev libcaf-dev openssl
   # libpq for the PostgreSQL store; the server (initdb, pg_ctl) for its tests and benchmark.
