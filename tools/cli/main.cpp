@@ -3,12 +3,14 @@
 //   orrery sim list
 //   orrery sim run NAME --seed S [--json] [--trace FILE] [--no-faults] [--log]
 //   orrery sim sweep NAME [--seeds N] [--from S] [--json]
+//   orrery check linearizable HISTORY --model register|cas-register|kv [--json]
 
 #include <string_view>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "check_command.hpp"
 #include "sim_command.hpp"
 
 namespace {
@@ -17,7 +19,9 @@ void usage() {
   fmt::print(stderr,
              "usage: orrery sim list\n"
              "       orrery sim run NAME --seed S [--json] [--trace FILE] [--no-faults] [--log]\n"
-             "       orrery sim sweep NAME [--seeds N] [--from S] [--json]\n");
+             "       orrery sim sweep NAME [--seeds N] [--from S] [--json]\n"
+             "       orrery check linearizable HISTORY --model register|cas-register|kv "
+             "[--json]\n");
 }
 
 }  // namespace
@@ -29,6 +33,7 @@ int main(int argc, char** argv) {
     return args.empty() ? 2 : 0;
   }
   if (args[0] == "sim") return orrery::cli::sim_command(std::span(args).subspan(1));
+  if (args[0] == "check") return orrery::cli::check_command(std::span(args).subspan(1));
   fmt::print(stderr, "orrery: unknown command '{}'\n", args[0]);
   usage();
   return 2;
