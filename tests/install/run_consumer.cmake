@@ -43,6 +43,19 @@ if(sites_in_production)
                       "${sites_in_production}")
 endif()
 message(STATUS "install.consumer: no BUGGIFY site in the production runtime: ok")
+# Persistence: the production library is there, and holds no site (the lint keeps sites out
+# of persistence/ altogether; its actors' cells are compiled where they are spawned).
+file(GLOB production_persistence ${prefix}/lib*/liborrery_persistence.a)
+file(GLOB buggify_persistence ${prefix}/lib*/liborrery_persistence_buggify.a)
+if(NOT production_persistence OR NOT buggify_persistence)
+  message(FATAL_ERROR "install.consumer: liborrery_persistence.a or "
+                      "liborrery_persistence_buggify.a missing from ${prefix}")
+endif()
+file(STRINGS ${production_persistence} sites_in_production REGEX "${site_names}")
+if(sites_in_production)
+  message(FATAL_ERROR "install.consumer: BUGGIFY sites in ${production_persistence}")
+endif()
+message(STATUS "install.consumer: no BUGGIFY site in the production persistence: ok")
 run("configure" ${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/install/consumer -B ${consumer_build}
     -G ${GENERATOR} -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH=${prefix}
     # Only the installed copy may be found, never the build tree's package registry.

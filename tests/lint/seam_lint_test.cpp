@@ -236,5 +236,20 @@ int version(PGconn* c) { return PQserverVersion(c); }
   CHECK(run.exit_code == 1);
 }
 
+TEST_CASE("lint: no BUGGIFY site in persistence, which is built once for both variants", "[lint]") {
+  PlantedTree tree;
+  const std::string site = R"(bool flaky(Env& env) { return ORRERY_BUGGIFY(env, "store.slow"); }
+// ORRERY_BUGGIFY(env, "in a comment") passes
+bool direct(Cell& c) { return c.system().buggify()->fire("x"); }
+)";
+  tree.plant("persistence/src/sqlite/flaky.cpp", site);
+  tree.plant("runtime/src/actor/actor_system.cpp", site);
+  const LintRun run = tree.lint();
+  CHECK(heads(run.output) ==
+        "persistence/src/sqlite/flaky.cpp:1: buggify\n"
+        "persistence/src/sqlite/flaky.cpp:3: buggify\n");
+  CHECK(run.exit_code == 1);
+}
+
 }  // namespace
 }  // namespace orrery::test

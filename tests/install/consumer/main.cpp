@@ -1,6 +1,6 @@
 // A user's first program against the installed Orrery: one actor on the production Env (the
 // thread pool, real time), asked once. Exits 0 when the reply is right and the library it links
-// is the production one, without BUGGIFY sites.
+// is the production one, without BUGGIFY sites; then persistence, on SQLite (persistence.cpp).
 
 #include <cstdio>
 #include <cstdlib>
@@ -9,6 +9,8 @@
 #include <orrery/actor.hpp>
 #include <orrery/env/buggify.hpp>
 #include <orrery/env/production/production_env.hpp>
+
+#include "persistence.hpp"
 
 namespace {
 
@@ -57,6 +59,9 @@ int main(int argc, char** argv) {
   if (!reply.ok()) return fail("no reply: " + reply.error().message);
   if (*reply != "hello, consumer") return fail("wrong reply: " + *reply);
   if (!stopped) return fail("the actor system did not terminate");
+  if (auto failed = consumer::check_persistence(argv[1]); !failed.empty()) {
+    return fail("persistence: " + failed);
+  }
   std::printf("%s\n", reply->c_str());
   return 0;
 }

@@ -16,7 +16,8 @@ constexpr std::array known_rules{"clock",           "sleep",
                                  "process",         "environment",
                                  "global",          "unordered-iteration",
                                  "layer-test-only", "layer-upward",
-                                 "sqlite",          "libpq"};
+                                 "sqlite",          "libpq",
+                                 "buggify"};
 
 struct Escape {
   int line = 0;

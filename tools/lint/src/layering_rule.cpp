@@ -20,7 +20,8 @@ struct LayerBan {
 
 constexpr std::string_view test_only =
     "the simulator and the testkit are for tests; the production library links without them";
-constexpr std::string_view upward = "a layer includes only the layers below it (docs/architecture.md)";
+constexpr std::string_view upward =
+    "a layer includes only the layers below it (docs/architecture.md)";
 
 constexpr std::array bans{
     LayerBan{"runtime", "sim", "layer-test-only", test_only},

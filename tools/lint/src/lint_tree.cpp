@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "buggify_rule.hpp"
 #include "escapes.hpp"
 #include "globals_rule.hpp"
 #include "layering_rule.hpp"
@@ -23,6 +24,9 @@ constexpr std::array seam_exempt{"runtime/env/src/production/", "runtime/env/src
 // production only (its sockets are libpq's, not the Env's) and never runs in the simulator.
 // Every other seam rule still holds there.
 constexpr std::array libpq_folders{"persistence/src/postgres/"};
+// Built once for both runtime variants (persistence/CMakeLists.txt): no BUGGIFY site may hide
+// there.
+constexpr std::array buggify_free_folders{"persistence/"};
 constexpr std::array layered_folders{"runtime/", "cluster/", "persistence/", "sim/"};
 // The determinism rules (the clock and random families, unordered iteration) hold in the
 // libraries and in sim/, production code included: hash order leaks from a thread pool too.
@@ -65,6 +69,7 @@ std::vector<Violation> lint_with(const SeamChecker& seam, const std::string& pat
   }
   if (under_any(path, determinism_folders)) check_unordered_iteration(file, found);
   if (under_any(path, layered_folders)) check_layering(file, found);
+  if (under_any(path, buggify_free_folders)) check_buggify_free(file, found);
   apply_escapes(file, found);
   return found;
 }
