@@ -188,7 +188,9 @@ int check_command(std::span<const std::string_view> args) {
     if (check->verdict == Verdict::not_linearizable) {
       fmt::print("{} operations{} that no order explains{}:\n", check->failing.size(),
                  check->key ? fmt::format(" on key {}", check->key->to_string()) : "",
-                 check->failing_minimal ? " (removing any one of them makes it linearizable)" : "");
+                 check->failing_minimal
+                     ? " (the shortest window: from a quiet instant, whatever the state was then)"
+                     : "");
       for (const auto& op : check->failing)
         fmt::print("  {}\n", describe(op));
     }

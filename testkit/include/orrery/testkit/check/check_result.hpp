@@ -23,7 +23,7 @@ struct CheckLimits {
   std::uint64_t max_memory_bytes = std::uint64_t{2} << 30;
   /// Asked every few thousand steps; true stops the search with unknown (a deadline, a cancel).
   std::function<bool()> stop;
-  /// Whether a non-linearizable answer also searches for a minimal failing set of operations.
+  /// Whether a non-linearizable answer also narrows the failing operations down (see failing).
   bool minimize = true;
 };
 
@@ -33,11 +33,14 @@ const char* to_string(Verdict verdict) noexcept;
 
 struct CheckResult {
   Verdict verdict = Verdict::linearizable;
-  /// When not linearizable: indices (into the checked span) of a failing set of operations, in
-  /// call order. It is the shortest failing prefix of the history, cut down (delta debugging)
-  /// until removing any one operation makes it linearizable, when the budget allowed.
+  /// When not linearizable: indices (into the checked span) of the operations that show it, in
+  /// call order: the shortest failing prefix of the history (up to the return at which no order
+  /// works any more), narrowed, for a model with an unknown() state, to the latest quiet instant
+  /// (no determinate operation in flight) from which it still fails whatever the state was then.
+  /// Operations before that instant are summed up by "some state", so leaving them out cannot
+  /// make a violation up; indeterminate ones called earlier stay (they may act inside it).
   std::vector<std::size_t> failing;
-  /// Whether `failing` is 1-minimal (false: the budget ran out while cutting it down).
+  /// Whether `failing` is that shortest window (false: a limit was hit while narrowing it).
   bool failing_minimal = false;
   /// When unknown: which limit ("steps", "memory", "stopped").
   std::string limit;

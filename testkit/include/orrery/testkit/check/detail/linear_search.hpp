@@ -224,7 +224,7 @@ class LinearSearch {
     return {};
   }
 
-  /// The shortest failing prefix (cut at a return), then delta debugging on its operations.
+  /// The shortest failing prefix (cut at a return), then the shortest failing window of it.
   void minimize(const std::vector<std::size_t>& all, CheckResult& result) {
     // Cutting down may take many searches: it gets a few times the verdict's own work.
     minimize_until_ = steps_ + std::max<std::uint64_t>(8 * steps_, 4'000'000);
@@ -243,13 +243,17 @@ class LinearSearch {
     };
     std::uint64_t cut = indeterminate;
     std::vector<std::size_t> failing = all;
+    bool minimal = true;
     // Failing is monotone in the cut: a longer prefix only adds operations and outcomes.
     std::size_t low = 0, high = rets.size();
     while (low < high) {
       const std::size_t mid = (low + high) / 2;
       auto subset = prefix(rets[mid]);
       const Outcome outcome = search(subset, rets[mid]);
-      if (outcome == Outcome::limit) break;
+      if (outcome == Outcome::limit) {
+        minimal = false;
+        break;
+      }
       if (outcome == Outcome::not_linearizable) {
         high = mid;
         cut = rets[mid];
@@ -258,41 +262,54 @@ class LinearSearch {
         low = mid + 1;
       }
     }
-    // A model that can start from an unknown state cuts down to a set that explains itself: the
-    // write a stale read missed and the read, rather than the read alone (which fails only
-    // because nothing wrote its value first). When the failure is about the initial state, the
-    // model's own start stays.
+    // Then the latest quiet instant (no determinate operation in flight) from which what follows
+    // still fails whatever the state then was: everything before it is summed up by "some
+    // state", so the window holds the anomaly and what it needs, and leaving out the earlier
+    // operations cannot fake one. Indeterminate operations called earlier stay in the window:
+    // they may take effect inside it. Failing is monotone in the start: a later one only drops
+    // operations. Without M::unknown() the window is the whole prefix.
     if constexpr (requires { M::unknown(); }) {
+      std::vector<std::size_t> by_call = failing;
+      std::sort(by_call.begin(), by_call.end(), [&](std::size_t a, std::size_t b) {
+        return ops_[a].call != ops_[b].call ? ops_[a].call < ops_[b].call : a < b;
+      });
+      std::vector<std::uint64_t> quiet;  // candidate starts, ascending
+      std::uint64_t busy_until = 0;      // the latest return of a determinate call so far
+      bool any = false;
+      for (std::size_t i : by_call) {
+        if (!any || busy_until < ops_[i].call) {
+          if (quiet.empty() || quiet.back() != ops_[i].call) quiet.push_back(ops_[i].call);
+        }
+        if (determinate(i, cut)) busy_until = std::max(busy_until, ops_[i].ret);
+        any = true;
+      }
+      auto window = [&](std::uint64_t start) {
+        std::vector<std::size_t> subset;
+        for (std::size_t i : failing) {
+          if (ops_[i].call >= start || !determinate(i, cut)) subset.push_back(i);
+        }
+        return subset;
+      };
       initial_ = M::unknown();
-      const Outcome relaxed = search(failing, cut);
-      if (relaxed != Outcome::not_linearizable) initial_ = M::init();
-    }
-    // ddmin over complements: drop chunks while what is left still fails.
-    bool minimal = true;
-    std::size_t chunks = 2;
-    while (failing.size() >= 2) {
-      const std::size_t size = failing.size();
-      chunks = std::min(chunks, size);
-      bool reduced = false;
-      for (std::size_t c = 0; c < chunks && !reduced; ++c) {
-        const std::size_t begin = c * size / chunks, end = (c + 1) * size / chunks;
-        std::vector<std::size_t> rest(failing.begin(), failing.begin() + begin);
-        rest.insert(rest.end(), failing.begin() + end, failing.end());
-        const Outcome outcome = search(rest, cut);
+      std::size_t low = 0, high = quiet.size();  // the answer is the last failing start
+      std::optional<std::vector<std::size_t>> best;
+      while (low < high) {
+        const std::size_t mid = (low + high) / 2;
+        auto subset = window(quiet[mid]);
+        const Outcome outcome = search(subset, cut);
         if (outcome == Outcome::limit) {
           minimal = false;
-          chunks = size + 1;  // stop
           break;
         }
         if (outcome == Outcome::not_linearizable) {
-          failing = std::move(rest);
-          chunks = std::max<std::size_t>(chunks - 1, 2);
-          reduced = true;
+          best = std::move(subset);
+          low = mid + 1;
+        } else {
+          high = mid;
         }
       }
-      if (reduced) continue;
-      if (chunks >= size) break;
-      chunks = std::min(2 * chunks, size);
+      initial_ = M::init();
+      if (best) failing = std::move(*best);
     }
     std::sort(failing.begin(), failing.end(), [&](std::size_t a, std::size_t b) {
       return ops_[a].call != ops_[b].call ? ops_[a].call < ops_[b].call : a < b;
