@@ -143,7 +143,8 @@ TEST_CASE("an entity whose persist hit a failed sync recovers what is durable, n
     CHECK(durable_balance(h, h.env()) == outcome.balance);
   }
   INFO("balances seen: " << balances.size());
-  if (test_seeds(10).size() > 1) CHECK(balances.count(6) == 1);
+  // Both outcomes of a failed sync (pages dropped, pages kept unflushed) are reached.
+  if (test_seeds(10).size() > 1) CHECK(balances == std::set<std::int64_t>{6, 13});
 }
 
 TEST_CASE("an entity whose persist hit a failed write on the real filesystem recovers by itself",
