@@ -51,6 +51,7 @@ void h(sqlite3_vfs* vfs) {
   sqlite3_vfs_register(vfs, 0);  // orrery-lint: allow(sqlite) the EnvVfs registers itself
 }
 sqlite3_vfs* i(const char* name) { return sqlite3_vfs_find(name); }
+void j() { sqlite3_mutex_enter(sqlite3_mutex_alloc(SQLITE_MUTEX_STATIC_APP1)); }
 )");
   // In sim/ and tests, which are not held to the seam, none of it is flagged.
   tree.plant("sim/src/sqlite_ok.cpp", "void a() { sqlite3_config(SQLITE_CONFIG_SINGLETHREAD); }\n");
@@ -62,7 +63,8 @@ sqlite3_vfs* i(const char* name) { return sqlite3_vfs_find(name); }
         "runtime/src/global_sqlite.cpp:5: sqlite\n"
         "runtime/src/global_sqlite.cpp:6: sqlite\n"
         "runtime/src/global_sqlite.cpp:7: sqlite\n"
-        "runtime/src/global_sqlite.cpp:8: sqlite\n");
+        "runtime/src/global_sqlite.cpp:8: sqlite\n"
+        "runtime/src/global_sqlite.cpp:13: sqlite\n");
   CHECK(run.exit_code == 1);
 }
 

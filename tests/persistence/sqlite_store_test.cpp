@@ -1,6 +1,7 @@
 // The SQLite store beyond the SPI's conformance: group commit (counted through stats()), a
-// refusal alone inside a group, an I/O error that fails its transaction's writes and the store
-// until reopen(), offsets never reused, recovery-side checks that name the entity and sequence
+// refusal alone inside a group, an I/O error that fails its transaction's writes and the calls
+// made before it while the next call reopens the store (or, without reopen_on_failure, the store
+// until reopen()), offsets never reused, recovery-side checks that name the entity and sequence
 // number, and files that are not the store's refused.
 #include <support/sim_harness.hpp>
 
@@ -119,9 +120,9 @@ TEST_CASE("a refused write in a group fails alone and the others commit",
   CHECK_FALSE(s.store->failed());
 }
 
-TEST_CASE("an I/O error during a commit fails its writes and the store until reopened",
+TEST_CASE("without reopen_on_failure an I/O error fails the store until reopen()",
           "[sqlite][store][io-error]") {
-  SimStore s;
+  SimStore s(SqliteStoreOptions{.reopen_on_failure = false});
   REQUIRE(wait(s.h, s.store->write(write_of("p", 1))).ok());
   s.disk().set_config(sim::DiskConfig{.sync_error_ppm = 1'000'000});
   Future<Done> a = s.store->write(write_of("p", 2));
@@ -141,8 +142,11 @@ TEST_CASE("an I/O error during a commit fails its writes and the store until reo
   REQUIRE_FALSE(refused.ok());
   CHECK_THAT(refused.error().message, Catch::Contains("reopen"));
   CHECK(wait(s.h, s.store->replay("p", 1, max_sequence_nr, 10)).error().code == Errc::io_error);
+  CHECK(s.store->failed());
+  CHECK(s.store->stats().reopens == 0);
   REQUIRE(wait(s.h, s.store->reopen()).ok());
   CHECK_FALSE(s.store->failed());
+  CHECK(s.store->stats().reopens == 1);
   // What was acknowledged is there; what failed may or may not be (here: never durable).
   const SequenceNr highest = wait(s.h, s.store->highest_sequence_nr("p", 0)).value();
   CHECK((highest == 1 || highest == 2));
@@ -151,6 +155,80 @@ TEST_CASE("an I/O error during a commit fails its writes and the store until reo
   s.store.reset();
   s.open();
   CHECK(wait(s.h, s.store->highest_sequence_nr("p", 0)).value() == highest + 1);
+}
+
+TEST_CASE("after an I/O error the calls made before it fail and the next call reopens the store",
+          "[sqlite][store][io-error][recovery]") {
+  SimStore s;
+  REQUIRE(wait(s.h, s.store->write(write_of("p", 1))).ok());
+  s.disk().set_config(sim::DiskConfig{.sync_error_ppm = 1'000'000});
+  // All made before the first one runs: a read between the writes keeps them in two groups.
+  Future<Done> a = s.store->write(write_of("p", 2));
+  Future<SequenceNr> between = s.store->highest_sequence_nr("p", 0);
+  Future<Done> b = s.store->write(write_of("q", 1));
+  REQUIRE(s.h.run_until([&] { return s.store->failed(); }, 10s));
+  s.disk().set_config(sim::DiskConfig{});
+  auto failed_a = wait(s.h, std::move(a));
+  REQUIRE_FALSE(failed_a.ok());
+  CHECK(failed_a.error().code == Errc::io_error);
+  CHECK_THAT(failed_a.error().message, Catch::Contains("sync"));
+  // Made before the failure: they fail with it, though the disk works again, and no reopen.
+  auto failed_between = wait(s.h, std::move(between));
+  REQUIRE_FALSE(failed_between.ok());
+  CHECK(failed_between.error().code == Errc::io_error);
+  CHECK_THAT(failed_between.error().message, Catch::Contains("made before the failure"));
+  auto failed_b = wait(s.h, std::move(b));
+  REQUIRE_FALSE(failed_b.ok());
+  CHECK(failed_b.error().code == Errc::io_error);
+  CHECK(s.store->stats().batches_failed == 1);
+  CHECK(s.store->stats().reopens == 0);
+  CHECK(s.store->failed());
+  // The first call made after the failure reopens the database and reads what it holds.
+  const SequenceNr highest = wait(s.h, s.store->highest_sequence_nr("p", 0)).value();
+  CHECK((highest == 1 || highest == 2));
+  CHECK_FALSE(s.store->failed());
+  CHECK(s.store->stats().reopens == 1);
+  CHECK(s.store->stats().reopens_failed == 0);
+  REQUIRE(wait(s.h, s.store->write(write_of("p", highest + 1))).ok());
+  REQUIRE(wait(s.h, s.store->write(write_of("q", 1))).ok());
+  CHECK(s.store->stats().reopens == 1);
+  s.disk().crash();
+  s.store.reset();
+  s.open();
+  CHECK(wait(s.h, s.store->highest_sequence_nr("p", 0)).value() == highest + 1);
+  CHECK(wait(s.h, s.store->highest_sequence_nr("q", 0)).value() == 1);
+}
+
+TEST_CASE("a reopen that fails is the caller's error, once per call, and a later call recovers",
+          "[sqlite][store][io-error][recovery]") {
+  SimStore s;
+  REQUIRE(wait(s.h, s.store->write(write_of("p", 1))).ok());
+  s.disk().set_config(sim::DiskConfig{.sync_error_ppm = 1'000'000});
+  REQUIRE_FALSE(wait(s.h, s.store->write(write_of("p", 2))).ok());
+  // A disk that fails every read: the reopen fails, and stays an error to the caller.
+  s.disk().set_config(sim::DiskConfig{
+      .read_error_ppm = 1'000'000, .write_error_ppm = 1'000'000, .sync_error_ppm = 1'000'000});
+  auto first = wait(s.h, s.store->replay("p", 1, max_sequence_nr, 10));
+  REQUIRE_FALSE(first.ok());
+  CHECK(first.error().code == Errc::io_error);
+  CHECK(s.store->stats().reopens_failed == 1);
+  CHECK(s.store->failed());
+  // Three calls made together: the first tries to reopen; the two made before that attempt
+  // failed fail with it, without an attempt of their own (no reopen storm on a dead disk).
+  std::vector<Future<SequenceNr>> calls;
+  for (int i = 0; i < 3; ++i)
+    calls.push_back(s.store->highest_sequence_nr("p", 0));
+  for (auto& call : calls)
+    CHECK_FALSE(wait(s.h, std::move(call)).ok());
+  CHECK(s.store->stats().reopens_failed == 2);
+  CHECK(s.store->stats().reopens == 0);
+  s.disk().set_config(sim::DiskConfig{});
+  const SequenceNr highest = wait(s.h, s.store->highest_sequence_nr("p", 0)).value();
+  CHECK((highest == 1 || highest == 2));
+  CHECK(s.store->stats().reopens == 1);
+  CHECK(s.store->stats().reopens_failed == 2);
+  CHECK_FALSE(s.store->failed());
+  REQUIRE(wait(s.h, s.store->write(write_of("p", highest + 1))).ok());
 }
 
 TEST_CASE("offsets keep increasing after the newest events are deleted and the store reopens",

@@ -1,5 +1,5 @@
-// docs/reference.toml against the code: every key of every schema is listed there with a comment
-// and the code's default, and nothing else is.
+// docs/reference.toml against the code: every key of every schema (the runtime's and
+// persistence's) is listed there with a comment and the code's default, and nothing else is.
 
 #include <fstream>
 #include <set>
@@ -10,6 +10,7 @@
 
 #include <orrery/config/runtime_config.hpp>
 #include <orrery/env/production/production_config.hpp>
+#include <orrery/persistence/persistence_config.hpp>
 #include <orrery/remote/remote_config.hpp>
 
 namespace {
@@ -21,6 +22,9 @@ std::vector<ConfigSection> all_sections() {
   std::vector<ConfigSection> sections{orrery::actor_system_config_section(),
                                       orrery::remote_config_section()};
   for (ConfigSection& section : orrery::production_config_sections()) {
+    sections.push_back(std::move(section));
+  }
+  for (ConfigSection& section : orrery::persistence::persistence_config_sections()) {
     sections.push_back(std::move(section));
   }
   return sections;
@@ -106,6 +110,27 @@ TEST_CASE("config reference: remoting's defaults load from it field by field", "
   CHECK(loaded->send_refusals_logged_max == defaults.send_refusals_logged_max);
 }
 
+TEST_CASE("config reference: persistence's defaults load from it field by field", "[config]") {
+  auto reference = ConfigDocument::parse(reference_text(), "reference.toml");
+  REQUIRE(reference.ok());
+  auto loaded = orrery::persistence::load_persistence_config(*reference);
+  REQUIRE(loaded.ok());
+  const orrery::persistence::PersistenceConfig defaults;
+  CHECK(loaded->store == defaults.store);
+  CHECK(loaded->memory.event_bytes_max == defaults.memory.event_bytes_max);
+  CHECK(loaded->sqlite.path == defaults.sqlite.path);
+  CHECK(loaded->sqlite.owner == defaults.sqlite.owner);
+  CHECK(loaded->sqlite.synchronous == defaults.sqlite.synchronous);
+  CHECK(loaded->sqlite.event_bytes_max == defaults.sqlite.event_bytes_max);
+  CHECK(loaded->sqlite.batch_writes_max == defaults.sqlite.batch_writes_max);
+  CHECK(loaded->sqlite.wal_autocheckpoint_pages == defaults.sqlite.wal_autocheckpoint_pages);
+  CHECK(loaded->sqlite.reopen_on_failure == defaults.sqlite.reopen_on_failure);
+  CHECK(loaded->postgres.connection == defaults.postgres.connection);
+  CHECK(loaded->postgres.schema == defaults.postgres.schema);
+  CHECK(loaded->postgres.event_bytes_max == defaults.postgres.event_bytes_max);
+  CHECK(loaded->postgres.group_writes_max == defaults.postgres.group_writes_max);
+}
+
 TEST_CASE("config reference: each key has a comment on the line above", "[config]") {
   const std::string text = reference_text();
   std::vector<std::string> lines{""};  // lines[n] is line n
@@ -132,9 +157,16 @@ TEST_CASE("config reference: the check finds a changed default, a missing key an
             .ends_with(": key 'transport.frame-bytes-max': 2MiB is not the default in the code"));
   CHECK(check(replaced(text, "peers-max = 4096\n", "")) ==
         "reference.toml: key 'transport.peers-max' is missing");
-  CHECK(check(text + "# a key no schema has\nhandshake-timeout-typo = \"1s\"\n")
+  CHECK(check(replaced(text, "[remote]\n",
+                       "[remote]\n# a key no schema has\nhandshake-timeout-typo = \"1s\"\n"))
             .find(": unknown key 'remote.handshake-timeout-typo'") != std::string::npos);
+  CHECK(check(text + "# a key no schema has\nbatch-writes = 8\n")
+            .find(": unknown key 'persistence.postgres.batch-writes'") != std::string::npos);
+  CHECK(check(replaced(text, "batch-writes-max = 256", "batch-writes-max = 255"))
+            .ends_with(": key 'persistence.sqlite.batch-writes-max': 255 is not the default in "
+                       "the code"));
   CHECK(check(text + "[cluster]\n")
-            .ends_with(": unknown table [cluster] (known tables: "
-                       "actor.system, executor, log, remote, storage, transport)"));
+            .ends_with(": unknown table [cluster] (known tables: actor.system, executor, log, "
+                       "persistence, persistence.memory, persistence.postgres, "
+                       "persistence.sqlite, remote, storage, transport)"));
 }

@@ -74,6 +74,40 @@ TEST_CASE("config errors - unknown keys and tables name the file, the line and t
   REQUIRE(error_of("top = 1\n") == "node.toml:1: unknown key 'top'");
 }
 
+struct Outer {
+  std::int64_t level = 1;
+};
+struct Inner {
+  std::int64_t depth = 2;
+};
+
+TEST_CASE("config - a subtable is left to its own schema, and only a declared one", "[config]") {
+  ConfigSchema<Outer> outer("store");
+  outer.integer("level", &Outer::level, 0, 9).subtable("inner");
+  ConfigSchema<Inner> inner("store.inner");
+  inner.integer("depth", &Inner::depth, 0, 9);
+  auto document = ConfigDocument::parse("[store]\nlevel = 3\n[store.inner]\ndepth = 4\n", "n.toml");
+  REQUIRE(document.ok());
+  Outer read_outer;
+  Inner read_inner;
+  REQUIRE(outer.apply(*document, read_outer).ok());
+  REQUIRE(inner.apply(*document, read_inner).ok());
+  REQUIRE(read_outer.level == 3);
+  REQUIRE(read_inner.depth == 4);
+  REQUIRE(document->check_all_used().ok());
+  // An undeclared table inside [store] is an unknown key of [store]; a subtable written as a
+  // value is refused by its own schema.
+  auto other = ConfigDocument::parse("[store.outer]\ndepth = 4\n", "n.toml");
+  REQUIRE(other.ok());
+  REQUIRE(outer.apply(*other, read_outer).error().message ==
+          "n.toml:1: unknown key 'store.outer' (known in [store]: level)");
+  auto scalar = ConfigDocument::parse("[store]\ninner = 5\n", "n.toml");
+  REQUIRE(scalar.ok());
+  REQUIRE(outer.apply(*scalar, read_outer).ok());
+  REQUIRE(inner.apply(*scalar, read_inner).error().message ==
+          "n.toml:2: 'store.inner' must be a table ([store.inner]), not an integer");
+}
+
 TEST_CASE("config errors - wrong types name the key and what was expected", "[config]") {
   REQUIRE(error_of("[actor.system]\nthroughput = \"many\"") ==
           "node.toml:2: key 'actor.system.throughput': expected an integer, got a string (many)");

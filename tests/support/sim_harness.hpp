@@ -12,7 +12,10 @@ namespace orrery::test {
 
 class SimHarness final : public Harness {
  public:
-  SimHarness() : world_(seed()), node_(world_.add_node("node", {.remoting = false})) {}
+  SimHarness() : SimHarness(seed()) {}
+  /// A world of its own seed (a test that loops over seeds).
+  explicit SimHarness(std::uint64_t seed)
+      : world_(seed), node_(world_.add_node("node", {.remoting = false})) {}
   Env& env() override { return node_.env(); }
   bool run_until(const std::function<bool()>& done, Duration limit) override {
     return world_.await(done, limit);
@@ -21,6 +24,7 @@ class SimHarness final : public Harness {
   const char* name() const override { return "simulator"; }
   bool threaded() const override { return false; }
   sim::World& world() { return world_; }
+  sim::Node& node() { return node_; }
 
  private:
   static std::uint64_t seed() {

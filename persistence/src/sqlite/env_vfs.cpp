@@ -195,14 +195,31 @@ void EnvVfs::reseed_sqlite_prng() {
   // instead; one draw initializes the state from it; then the state is saved, the test seed is
   // cleared (which resets the PRNG again) and the seeded state restored: SQLite is left seeded
   // from our Env and configured as before.
+  //
+  // Two nodes may open databases on two threads at once (production), and other connections
+  // draw from the PRNG meanwhile (WAL salts). The whole sequence runs under an APP mutex, so two
+  // reseeds never interleave (one node's seed state saved, the other's restored); SAVE and
+  // RESTORE copy the PRNG's state without SQLite's own lock, so they also hold the PRNG's
+  // mutex, which sqlite3_randomness takes itself (it is not recursive: not held around the
+  // calls that draw or reset).
   const auto seed = static_cast<int>((env_.random.next() >> 33) | 1);
   sqlite3* const none = nullptr;
   unsigned char first = 0;
+  sqlite3_mutex* const reseeding =
+      sqlite3_mutex_alloc(SQLITE_MUTEX_STATIC_APP1);  // orrery-lint: allow(sqlite) one reseed
+  sqlite3_mutex* const prng =
+      sqlite3_mutex_alloc(SQLITE_MUTEX_STATIC_PRNG);  // orrery-lint: allow(sqlite) PRNG state
+  sqlite3_mutex_enter(reseeding);
   sqlite3_test_control(SQLITE_TESTCTRL_PRNG_SEED, seed, none);  // orrery-lint: allow(sqlite) seed
-  sqlite3_randomness(1, &first);                    // orrery-lint: allow(sqlite) init from seed
+  sqlite3_randomness(1, &first);  // orrery-lint: allow(sqlite) init from seed
+  sqlite3_mutex_enter(prng);
   sqlite3_test_control(SQLITE_TESTCTRL_PRNG_SAVE);  // orrery-lint: allow(sqlite) keep the state
+  sqlite3_mutex_leave(prng);
   sqlite3_test_control(SQLITE_TESTCTRL_PRNG_SEED, 0, none);  // orrery-lint: allow(sqlite) unseed
+  sqlite3_mutex_enter(prng);
   sqlite3_test_control(SQLITE_TESTCTRL_PRNG_RESTORE);  // orrery-lint: allow(sqlite) seeded again
+  sqlite3_mutex_leave(prng);
+  sqlite3_mutex_leave(reseeding);
 }
 
 std::optional<Error> EnvVfs::take_last_error() noexcept {

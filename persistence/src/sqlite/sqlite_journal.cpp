@@ -97,6 +97,27 @@ Status StoreCore::insert_write(const AtomicWrite& write) {
   return status;
 }
 
+void StoreCore::run_batch(std::vector<QueuedWrite> batch) {
+  ORRERY_ASSERT(!batch.empty());
+  // The batch is in call order: the writes made before a failure come first, and fail with it.
+  std::size_t stale = 0;
+  while (failure_ && stale < batch.size() && batch[stale].call <= failed_through_call_)
+    ++stale;
+  if (stale > 0) {
+    const Error error = usable().error();
+    for (std::size_t i = 0; i < stale; ++i)
+      batch[i].promise.fail(error);
+    batch.erase(batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(stale));
+    if (batch.empty()) return;
+  }
+  if (Status admitted = admit(batch.front().call); !admitted.ok()) {
+    for (QueuedWrite& queued : batch)
+      queued.promise.fail(admitted.error());
+    return;
+  }
+  commit_batch(std::move(batch));
+}
+
 // One transaction for the batch. Each write runs inside its own savepoint, so that a write
 // refused by its checks, or by a constraint the checks missed, is undone alone; any other
 // error fails the whole batch and the store.

@@ -47,11 +47,17 @@ template <class T, class F>
 Future<T> SqliteStore::submit(F work) {
   Promise<T> promise(blocking_of(env_));
   Future<T> future = promise.future();
-  core_->number_call();  // a call between two writes keeps them out of one group
+  // Numbered, so that a call between two writes keeps them out of one group, and so that the
+  // core knows whether the call was made before or after a failure.
+  const std::uint64_t call = core_->number_call();
   worker_.post(
-      [promise = std::move(promise), core = core_, work = std::move(work)](bool run) mutable {
+      [promise = std::move(promise), core = core_, work = std::move(work), call](bool run) mutable {
         if (!run) {
           promise.fail(closed_error(core->options().path));
+          return;
+        }
+        if (Status admitted = core->admit(call); !admitted.ok()) {
+          promise.fail(admitted.error());
           return;
         }
         promise.try_complete(work(*core));
@@ -71,7 +77,7 @@ Future<Done> SqliteStore::write(AtomicWrite write) {
       return;
     }
     auto batch = core->take_batch(call);
-    if (!batch.empty()) core->commit_batch(std::move(batch));
+    if (!batch.empty()) core->run_batch(std::move(batch));
   });
   return future;
 }
@@ -184,7 +190,18 @@ Future<Done> SqliteStore::commit(std::string projection, Offset offset,
 }
 
 Future<Done> SqliteStore::reopen() {
-  return submit<Done>([](sqlite::StoreCore& core) { return core.reopen(); });
+  // Not through submit(): a reopen is never refused for the failure it repairs.
+  Promise<Done> promise(blocking_of(env_));
+  Future<Done> future = promise.future();
+  core_->number_call();
+  worker_.post([promise = std::move(promise), core = core_](bool run) mutable {
+    if (!run) {
+      promise.fail(closed_error(core->options().path));
+      return;
+    }
+    promise.try_complete(core->reopen());
+  });
+  return future;
 }
 
 SqliteStore::Stats SqliteStore::stats() const noexcept {

@@ -111,8 +111,10 @@ void StoreCore::shutdown() noexcept {
 
 Status StoreCore::usable() const {
   if (failure_) {
-    return make_error(Errc::io_error, fmt::format("SQLite store '{}' failed ({}): reopen it",
-                                                  options_.path, failure_->message));
+    return make_error(Errc::io_error,
+                      fmt::format("SQLite store '{}' failed ({}): calls made before the failure "
+                                  "fail, a later one reopens it",
+                                  options_.path, failure_->message));
   }
   if (!database_) {
     return make_error(Errc::closed, fmt::format("SQLite store '{}' is not open", options_.path));
@@ -120,25 +122,57 @@ Status StoreCore::usable() const {
   return {};
 }
 
+Status StoreCore::admit(std::uint64_t call) {
+  ORRERY_ASSERT(call > 0, "calls are numbered from 1");
+  if (!failure_) return usable();
+  if (call <= failed_through_call_ || !options_.reopen_on_failure) return usable();
+  return recover();
+}
+
 Result<Done> StoreCore::reopen() {
-  close();
-  if (Status opened = open(); !opened.ok()) return note_failure(opened.error());
+  if (Status reopened = recover(); !reopened.ok()) return reopened.error();
   return Done{};
+}
+
+Status StoreCore::recover() {
+  close();
+  Status opened = open();
+  if (!opened.ok()) {
+    counters_.reopens_failed.fetch_add(1, std::memory_order_relaxed);
+    // Whatever the code (a file gone corrupt is not an I/O error), the store has no database
+    // now: failed, so the calls made meanwhile fail and the next one tries again.
+    enter_failed(opened.error());
+    return opened;
+  }
+  ORRERY_ASSERT(!failure_, "an open database clears the failed state");
+  counters_.reopens.fetch_add(1, std::memory_order_relaxed);
+  if (env_.log.threshold() <= LogLevel::info) {
+    env_.log.write(LogLevel::info, "sqlite-store", fmt::format("'{}' reopened", options_.path));
+  }
+  return {};
 }
 
 Error StoreCore::note_failure(Error error) {
   // Only an I/O failure fails the store: what a failed write left on the disk is unknown until
   // the database is reopened. A refusal, a corrupt row or a misuse concerns one call.
-  if (error.code == Errc::io_error && !failure_) {
-    failure_ = error;
-    failed_flag_.store(true, std::memory_order_release);
-    if (env_.log.threshold() <= LogLevel::error) {
-      env_.log.write(LogLevel::error, "sqlite-store",
-                     fmt::format("'{}' failed, refusing work until reopened: {}", options_.path,
-                                 error.message));
-    }
-  }
+  if (error.code == Errc::io_error && !failure_) enter_failed(error);
   return error;
+}
+
+void StoreCore::enter_failed(Error error) {
+  failure_ = error;
+  failed_through_call_ = newest_call();
+  failed_flag_.store(true, std::memory_order_release);
+  if (env_.log.threshold() <= LogLevel::error) {
+    env_.log.write(LogLevel::error, "sqlite-store",
+                   fmt::format("'{}' failed, failing the calls made so far: {}", options_.path,
+                               error.message));
+  }
+}
+
+std::uint64_t StoreCore::newest_call() const {
+  std::lock_guard lock(queue_mutex_);
+  return next_call_ - 1;
 }
 
 void StoreCore::roll_back() noexcept {
@@ -203,6 +237,8 @@ SqliteStore::Stats StoreCore::stats() const noexcept {
       .writes_refused = counters_.writes_refused.load(std::memory_order_relaxed),
       .batches_failed = counters_.batches_failed.load(std::memory_order_relaxed),
       .batch_writes_largest = counters_.batch_writes_largest.load(std::memory_order_relaxed),
+      .reopens = counters_.reopens.load(std::memory_order_relaxed),
+      .reopens_failed = counters_.reopens_failed.load(std::memory_order_relaxed),
   };
 }
 

@@ -40,6 +40,12 @@ class StoreCore {
   void shutdown() noexcept;
   /// Ok, or why the store refuses work (failed, or not open).
   Status usable() const;
+  /// Whether the call numbered `call` may run now. After an I/O error failed the store, the
+  /// calls made before the failure fail with it (what they saw or wrote was not durable), and
+  /// the first call made after it reopens the database, once (options().reopen_on_failure): a
+  /// reopen that fails is the call's error and fails the calls made before it too, so each call
+  /// costs at most one reopen attempt and a dead disk never spins.
+  Status admit(std::uint64_t call);
 
   // ---- the write queue (thread-safe) ----
   struct QueuedWrite {
@@ -58,6 +64,9 @@ class StoreCore {
   std::optional<QueuedWrite> take_write(std::uint64_t call);
 
   // ---- work (on the worker) ----
+  /// Fails the batch's writes made before a failure, admits the rest (which may reopen the
+  /// database) and commits them.
+  void run_batch(std::vector<QueuedWrite> batch);
   /// Commits the batch in one transaction and completes its promises.
   void commit_batch(std::vector<QueuedWrite> batch);
   Result<std::vector<PersistentEvent>> replay(const std::string& id, SequenceNr from, SequenceNr to,
@@ -97,6 +106,13 @@ class StoreCore {
   Result<Done> in_transaction(F body);
   /// Enters the failed state when `error` is an I/O failure; returns it.
   Error note_failure(Error error);
+  /// Enters the failed state with `error` (again, after a failed reopen): the calls numbered so
+  /// far fail with it.
+  void enter_failed(Error error);
+  /// Closes the database and opens it again; counted, and the failed state again if it fails.
+  Status recover();
+  /// The number of the newest call made so far.
+  std::uint64_t newest_call() const;
   /// Rolls back after a failed write, if a transaction is still open.
   void roll_back() noexcept;
   /// Checks and inserts one write inside the batch's transaction; an error of code refused
@@ -115,6 +131,8 @@ class StoreCore {
   std::unique_ptr<Database> database_;
   std::map<std::string, Statement, std::less<>> statements_;
   std::optional<Error> failure_;
+  // With failure_: the calls numbered up to this one were made before the failure.
+  std::uint64_t failed_through_call_ = 0;
   std::atomic<bool> failed_flag_{false};
 
   mutable std::mutex queue_mutex_;
@@ -128,6 +146,8 @@ class StoreCore {
     std::atomic<std::uint64_t> writes_refused{0};
     std::atomic<std::uint64_t> batches_failed{0};
     std::atomic<std::uint64_t> batch_writes_largest{0};
+    std::atomic<std::uint64_t> reopens{0};
+    std::atomic<std::uint64_t> reopens_failed{0};
   } counters_;
 };
 

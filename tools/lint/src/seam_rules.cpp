@@ -192,6 +192,10 @@ constexpr std::array call_bans{
             false, 1, 64},
     CallBan{"sqlite", "sqlite3_randomness", "draws from SQLite's process-wide PRNG", use_per_node,
             false, 2, 2},
+    CallBan{"sqlite", "sqlite3_mutex_alloc",
+            "allocates one of SQLite's mutexes (a static one is "
+            "locked by the whole process)",
+            use_per_node, false, 1, 1},
     CallBan{"sqlite", "sqlite3_enable_shared_cache", "changes SQLite's process-wide state",
             use_per_node, false, 1, 1},
     CallBan{"sqlite", "sqlite3_soft_heap_limit64", "changes SQLite's process-wide state",

@@ -13,9 +13,13 @@
 // sequence numbers do not follow, an event above event_bytes_max) fails alone.
 //
 // Failure: an I/O error while writing fails every write of its transaction and puts the store in
-// a failed state in which every call fails (Errc::io_error) until reopen(). A sync that failed is
-// never retried as if the writes before it were safe (fsyncgate): reopen() closes the database and
-// opens it again, which recovers from what the disk really holds and rewrites it durably.
+// a failed state. A sync that failed is never retried as if the writes before it were safe
+// (fsyncgate): the database is closed and opened again, which recovers from what the disk really
+// holds and rewrites it durably. Every call made before the failure fails (Errc::io_error); the
+// first call made after it reopens the database by itself (reopen_on_failure), so that an entity
+// restarted by its supervisor recovers from what is durable without anyone calling reopen(). A
+// reopen that fails is that call's error and fails the calls made before it; the next call tries
+// once more: one attempt per call at most, counted in stats().
 //
 // Offsets for events_by_tag are the events' row ids (AUTOINCREMENT: increasing in commit order,
 // never reused). Queries see committed transactions only; with synchronous=FULL that is durable.
@@ -58,7 +62,11 @@ struct SqliteStoreOptions {
   std::uint64_t event_bytes_max = 1 << 20;
   /// Writes committed in one transaction at most (group commit's bound).
   std::uint32_t batch_writes_max = 256;
+  /// WAL pages after which a commit checkpoints the WAL into the database file.
   std::int32_t wal_autocheckpoint_pages = 1000;
+  /// After an I/O error, the first call made after it reopens the database (true); false keeps
+  /// the store failed until reopen() is called.
+  bool reopen_on_failure = true;
 };
 
 class SqliteStore final : public Journal,
@@ -107,7 +115,8 @@ class SqliteStore final : public Journal,
   Future<Done> commit(std::string projection, Offset offset,
                       UniqueFunction<Status(sqlite::Database&)> writes) override;
 
-  /// Closes the database and opens it again: the way out of the failed state.
+  /// Closes the database and opens it again, failed or not (with reopen_on_failure the next call
+  /// after a failure does this by itself).
   Future<Done> reopen();
 
   struct Stats {
@@ -117,10 +126,12 @@ class SqliteStore final : public Journal,
     std::uint64_t writes_refused = 0;  // AtomicWrites refused alone
     std::uint64_t batches_failed = 0;  // transactions an I/O error failed
     std::uint64_t batch_writes_largest = 0;
+    std::uint64_t reopens = 0;         // reopens that succeeded (after a failure, or reopen())
+    std::uint64_t reopens_failed = 0;  // reopens that failed (the store stayed failed)
   };
   /// Counters so far (thread-safe).
   Stats stats() const noexcept;
-  /// Whether an I/O error put the store in the failed state (until reopen()).
+  /// Whether an I/O error put the store in the failed state (until the next reopen).
   bool failed() const noexcept;
   const SqliteStoreOptions& options() const noexcept { return options_; }
 

@@ -174,9 +174,16 @@ class ConfigSchema {
     return *this;
   }
 
+  /// A table inside this one that a schema of its own reads ("sqlite" in [persistence] for
+  /// [persistence.sqlite]): apply() leaves its keys to that schema.
+  ConfigSchema& subtable(std::string name) {
+    subtables_.push_back(std::move(name));
+    return *this;
+  }
+
   /// Reads every key of the table into `target`. Keys of the table that the schema does not know,
-  /// tables inside it, and values of the wrong type are errors (a misspelled key must not
-  /// silently keep its default).
+  /// tables inside it (but its subtables), and values of the wrong type are errors (a misspelled
+  /// key must not silently keep its default).
   Status apply(const ConfigDocument& document, T& target) const {
     document.mark_table_used(prefix_);
     if (Status tables = check_tables(document); !tables.ok()) return tables;
@@ -187,6 +194,7 @@ class ConfigSchema {
       const auto& [key, entry] = *it;
       const std::string_view name = std::string_view(key).substr(lead.size());
       const std::string_view first = name.substr(0, name.find('.'));
+      if (is_subtable(first)) continue;
       const Field* field = find(first);
       if (field == nullptr) {
         return make_error(Errc::invalid_argument,
@@ -287,6 +295,12 @@ class ConfigSchema {
     }
     return nullptr;
   }
+  bool is_subtable(std::string_view name) const {
+    for (const std::string& subtable : subtables_) {
+      if (subtable == name) return true;
+    }
+    return false;
+  }
   std::string known_keys() const {
     std::string text;
     for (const Field& field : fields_)
@@ -296,6 +310,7 @@ class ConfigSchema {
 
   std::string prefix_;
   std::vector<Field> fields_;
+  std::vector<std::string> subtables_;
 };
 
 }  // namespace orrery
