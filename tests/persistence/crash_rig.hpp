@@ -76,8 +76,10 @@ class CrashRig {
     sim::NodeConfig config;
     config.remoting = false;
     config.disk = quiet_disk();
-    config.log_threshold = LogLevel::error;
-    config.on_start = [this](sim::Node& node) { start(node); };
+    config.log_threshold = LogLevel::warning;
+    config.on_start = [this](sim::Node& node) {
+      start(node);
+    };
     node_ = &world_.add_node("ledger", config);
   }
   /// The world goes first: its actors may hold the stores, which close over the Envs and
@@ -108,9 +110,20 @@ class CrashRig {
         node_->disk().set_config(quiet_disk());
         world_.restart(*node_);
       }
-      if (std::string p = check(); !p.empty()) return fmt::format("after phase {}: {}", phase, p);
+      if (std::string p = check(); !p.empty())
+        return fmt::format("after phase {}: {}\nlast log lines:{}", phase, p, log_tail(20));
     }
     return {};
+  }
+
+  /// The world's newest log lines, for a failure report.
+  std::string log_tail(std::size_t lines_max) const {
+    const auto& lines = world_.log_lines();
+    std::string out;
+    for (std::size_t i = lines.size() > lines_max ? lines.size() - lines_max : 0; i < lines.size();
+         ++i)
+      out += "\n  " + lines[i];
+    return out;
   }
 
   sim::World& world() { return world_; }
@@ -150,9 +163,10 @@ class CrashRig {
     Env& real = node.env();
     live->env = std::make_unique<Env>(Env{real.clock, real.timers, real.executor, real.random,
                                           real.transport, *live->crashing, real.log, real.buggify});
-    auto store = SqliteStore::open(*live->env, {.path = database,
-                                                .owner = fmt::format("ledger#{}", node.incarnation()),
-                                                .wal_autocheckpoint_pages = 16});
+    auto store =
+        SqliteStore::open(*live->env, {.path = database,
+                                       .owner = fmt::format("ledger#{}", node.incarnation()),
+                                       .wal_autocheckpoint_pages = 16});
     if (!store.ok()) {
       problem_ = "the store did not open on a quiet disk: " + store.error().message;
       return;
@@ -196,7 +210,10 @@ class CrashRig {
   void crash_inside_operation() {
     node_->disk().crash();
     ++stats_.crashes_in_operation;
-    world_.schedule(world_.now(), sim::World::no_node, [this] { world_.crash(*node_); });
+    const std::uint32_t incarnation = node_->incarnation();
+    world_.schedule(world_.now(), sim::World::no_node, [this, incarnation] {
+      if (node_->incarnation() == incarnation) world_.crash(*node_);
+    });
   }
 
   void phase_of_work() {
@@ -233,7 +250,10 @@ class CrashRig {
     }
     if (node_->up()) world_.run_for(300ms);  // the timed crash lands, failures settle
     if (timed_crash) world_.cancel(*timed_crash);
-    if (mode == 0 && node_->up()) world_.crash(*node_);  // never reached: crash here instead
+    if (mode == 0 && node_->up()) {  // never reached: crash here instead
+      live_->crashing->arm(UINT64_MAX);
+      world_.crash(*node_);
+    }
   }
 
   void reopen_if_failed() {

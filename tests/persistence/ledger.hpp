@@ -61,8 +61,9 @@ inline std::string persistence_id(std::uint32_t entity) {
 inline Behavior entity(orrery::persistence::Stores stores, std::uint32_t index) {
   auto handle = [index](orrery::ActorContext<Command>&, const State&, Command& command) -> Effect {
     if (auto* read = std::get_if<Read>(&command)) {
-      return Effect::none().then_run(
-          [to = read->reply_to, index](const State& s) { to.tell(Observed{index, s.records}); });
+      return Effect::none().then_run([to = read->reply_to, index](const State& s) {
+        to.tell(Observed{index, s.records});
+      });
     }
     auto& append = std::get<Append>(command);
     std::vector<Entry> entries;
@@ -73,7 +74,9 @@ inline Behavior entity(orrery::persistence::Stores stores, std::uint32_t index) 
           return Ack{index, command, static_cast<std::int64_t>(s.records.size())};
         });
   };
-  auto apply = [](State& state, const Entry& entry) { state.records.push_back(record_of(entry)); };
+  auto apply = [](State& state, const Entry& entry) {
+    state.records.push_back(record_of(entry));
+  };
   return Behavior(std::move(stores), persistence_id(index), State{}, handle, apply);
 }
 

@@ -45,7 +45,8 @@ struct ImageStats {
 /// The checks on one crash image: integrity, and the acked events' rows.
 std::string check_image(CrashRig& rig, ImageStats& stats) {
   sqlite::test::TempDir exported;
-  const std::vector<std::string> files = sqlite::test::export_disk(rig.node().disk(), exported.path());
+  const std::vector<std::string> files =
+      sqlite::test::export_disk(rig.node().disk(), exported.path());
   const std::filesystem::path db = exported.path() / CrashRig::database;
   ++stats.images;
   bool acked_any = false;
@@ -56,18 +57,19 @@ std::string check_image(CrashRig& rig, ImageStats& stats) {
     if (file.ends_with("-wal")) ++stats.with_wal;
   if (std::string verdict = sqlite::test::plain_integrity_check(db); verdict != "ok")
     return "integrity_check: " + verdict;
-  const std::string duplicates = plain_query(
-      db, "SELECT count(*) FROM (SELECT 1 FROM events GROUP BY persistence_id, sequence_nr "
-          "HAVING count(*) > 1)");
+  const std::string duplicates =
+      plain_query(db,
+                  "SELECT count(*) FROM (SELECT 1 FROM events GROUP BY persistence_id, sequence_nr "
+                  "HAVING count(*) > 1)");
   if (duplicates != "0") return "sequence numbers stored twice: " + duplicates;
   for (const auto& [entity, sequence_nrs] : rig.seen().acked_sequence_nrs) {
     if (sequence_nrs.empty()) continue;
     // Acked up to n: rows 1..n are all there (an ack implies every earlier event is durable).
     const std::int64_t n = *std::max_element(sequence_nrs.begin(), sequence_nrs.end());
-    const std::string rows = plain_query(
-        db, fmt::format("SELECT count(*) FROM events WHERE persistence_id = '{}' AND "
-                        "sequence_nr BETWEEN 1 AND {}",
-                        ledger::persistence_id(entity), n));
+    const std::string rows =
+        plain_query(db, fmt::format("SELECT count(*) FROM events WHERE persistence_id = '{}' AND "
+                                    "sequence_nr BETWEEN 1 AND {}",
+                                    ledger::persistence_id(entity), n));
     if (rows != std::to_string(n))
       return fmt::format("{}: acked up to {}, but plain sqlite3 finds {} of those rows",
                          ledger::persistence_id(entity), n, rows);

@@ -46,32 +46,32 @@ TEST_CASE("persistence crash property - acked events survive crashes",
     params.disableShrinking = true;  // a smaller seed is another case, not a simpler one
   }
   RigStats total;
-  const auto result = rc::detail::checkProperty(
-      rc::detail::toProperty([&] {
-        const auto case_seed = *rc::gen::arbitrary<std::uint64_t>();
-        RigStats stats;
-        const std::string problem = run_case(case_seed, &stats);
-        total.crashes_in_operation += stats.crashes_in_operation;
-        total.crashes_at_instant += stats.crashes_at_instant;
-        total.acks += stats.acks;
-        total.unacked_recovered += stats.unacked_recovered;
-        total.reopens += stats.reopens;
-        total.injected_errors += stats.injected_errors;
-        total.writes_torn += stats.writes_torn;
-        if (!problem.empty()) RC_FAIL(problem);
-      }),
-      rc::detail::TestMetadata{property_test, property_test}, params);
+  const auto result =
+      rc::detail::checkProperty(rc::detail::toProperty([&] {
+                                  const auto case_seed = *rc::gen::arbitrary<std::uint64_t>();
+                                  RigStats stats;
+                                  const std::string problem = run_case(case_seed, &stats);
+                                  total.crashes_in_operation += stats.crashes_in_operation;
+                                  total.crashes_at_instant += stats.crashes_at_instant;
+                                  total.acks += stats.acks;
+                                  total.unacked_recovered += stats.unacked_recovered;
+                                  total.reopens += stats.reopens;
+                                  total.injected_errors += stats.injected_errors;
+                                  total.writes_torn += stats.writes_torn;
+                                  if (!problem.empty()) RC_FAIL(problem);
+                                }),
+                                rc::detail::TestMetadata{property_test, property_test}, params);
   std::ostringstream report;
   rc::detail::printResultMessage(result, report);
   INFO(report.str());
   REQUIRE(result.template is<rc::detail::SuccessResult>());
   // The cases reach what the property is about: crashes of both kinds, torn writes, injected
   // errors, acks, and unacked events that were recovered anyway.
-  INFO(fmt::format("crashes in an operation {}, at an instant {}, acks {}, unacked recovered {}, "
-                   "reopens {}, injected errors {}, torn writes {}",
-                   total.crashes_in_operation, total.crashes_at_instant, total.acks,
-                   total.unacked_recovered, total.reopens, total.injected_errors,
-                   total.writes_torn));
+  INFO(fmt::format(
+      "crashes in an operation {}, at an instant {}, acks {}, unacked recovered {}, "
+      "reopens {}, injected errors {}, torn writes {}",
+      total.crashes_in_operation, total.crashes_at_instant, total.acks, total.unacked_recovered,
+      total.reopens, total.injected_errors, total.writes_torn));
   CHECK(total.crashes_in_operation > 0);
   CHECK(total.crashes_at_instant > 0);
   CHECK(total.acks > 100);
