@@ -178,6 +178,26 @@ std::string check_counter(sim::Node& node, std::uint32_t c, const Observations& 
   return {};
 }
 
+/// FNV-1a over every file of every node's disk (names and bytes), in name order: folded into the
+/// trace, so that the hash also covers what SQLite wrote (its WAL salts come from its PRNG, which
+/// must be seeded from the node's Env, not left over from an earlier run in the process).
+std::uint64_t disk_digest(sim::World& world) {
+  std::uint64_t digest = 0xcbf29ce484222325ULL;
+  const auto mix = [&digest](std::string_view bytes) {
+    for (const char byte : bytes)
+      digest = (digest ^ static_cast<unsigned char>(byte)) * 0x100000001b3ULL;
+  };
+  for (std::uint32_t n = 0; n < world.node_count(); ++n) {
+    auto paths = world.node(n).disk().list("");
+    if (!paths.ok()) continue;
+    for (const std::string& path : *paths) {
+      mix(path);
+      mix(world.node(n).disk().contents(path).value_or(std::string()));
+    }
+  }
+  return digest;
+}
+
 /// The workload: random Adds to live counters until the faults are over.
 void run_workload(sim::Script& s, Observations& seen, Random& random, Instant until) {
   std::uint64_t next_command = 0;
@@ -307,6 +327,7 @@ ScenarioResult run_persist_scenario(std::uint64_t seed, const ScenarioOptions& o
       SeededRandom workload_random(world.derive_seed("persist workload"));
       run_workload(s, *seen, workload_random, s.now() + fault_span + fault_longest + 1s);
       heal_and_check(s, *seen, invariant);
+      s.note(fmt::format("disk digest {:016x}", disk_digest(world)));
     });
   }();
 

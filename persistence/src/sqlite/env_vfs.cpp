@@ -195,6 +195,11 @@ void EnvVfs::reseed_sqlite_prng() {
   // instead; one draw initializes the state from it; then the state is saved, the test seed is
   // cleared (which resets the PRNG again) and the seeded state restored: SQLite is left seeded
   // from our Env and configured as before.
+  // The five steps must not interleave with another thread's reseed (two nodes opening stores
+  // at once on the production pool): an application mutex of SQLite's own orders them. (Not
+  // STATIC_PRNG: sqlite3_randomness takes that one itself.)
+  sqlite3_mutex* const order = sqlite3_mutex_alloc(SQLITE_MUTEX_STATIC_APP1);
+  sqlite3_mutex_enter(order);
   const auto seed = static_cast<int>((env_.random.next() >> 33) | 1);
   sqlite3* const none = nullptr;
   unsigned char first = 0;
@@ -203,6 +208,7 @@ void EnvVfs::reseed_sqlite_prng() {
   sqlite3_test_control(SQLITE_TESTCTRL_PRNG_SAVE);  // orrery-lint: allow(sqlite) keep the state
   sqlite3_test_control(SQLITE_TESTCTRL_PRNG_SEED, 0, none);  // orrery-lint: allow(sqlite) unseed
   sqlite3_test_control(SQLITE_TESTCTRL_PRNG_RESTORE);  // orrery-lint: allow(sqlite) seeded again
+  sqlite3_mutex_leave(order);
 }
 
 std::optional<Error> EnvVfs::take_last_error() noexcept {
