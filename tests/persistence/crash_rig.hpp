@@ -60,6 +60,7 @@ struct RigStats {
   std::uint64_t acks = 0;
   std::uint64_t unacked_recovered = 0;  // events found that were never acked (allowed)
   std::uint64_t reopens = 0;
+  std::uint64_t batches_failed = 0;  // transactions an I/O error failed: PersistFailedError
   std::uint64_t injected_errors = 0;
   std::uint64_t writes_torn = 0;
   std::uint64_t writes_lost = 0;
@@ -155,7 +156,10 @@ class CrashRig {
   void start(sim::Node& node) {
     // The last incarnation's store closes (on the files its crash invalidated) once nothing of
     // the dead node holds it; its Env and storage stay, as they may be needed until then.
-    if (live_) live_->store.reset();
+    if (live_) {
+      stats_.batches_failed += live_->store->stats().batches_failed;
+      live_->store.reset();
+    }
     live_ = nullptr;
     auto live = std::make_unique<Incarnation>();
     live->crashing = std::make_unique<sqlite::test::CrashingStorage>(

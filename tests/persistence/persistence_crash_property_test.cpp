@@ -56,6 +56,7 @@ TEST_CASE("persistence crash property - acked events survive crashes",
                                   total.acks += stats.acks;
                                   total.unacked_recovered += stats.unacked_recovered;
                                   total.reopens += stats.reopens;
+                                  total.batches_failed += stats.batches_failed;
                                   total.injected_errors += stats.injected_errors;
                                   total.writes_torn += stats.writes_torn;
                                   if (!problem.empty()) RC_FAIL(problem);
@@ -69,13 +70,16 @@ TEST_CASE("persistence crash property - acked events survive crashes",
   // errors, acks, and unacked events that were recovered anyway.
   INFO(fmt::format(
       "crashes in an operation {}, at an instant {}, acks {}, unacked recovered {}, "
-      "reopens {}, injected errors {}, torn writes {}",
+      "reopens {}, failed batches {}, injected errors {}, torn writes {}",
       total.crashes_in_operation, total.crashes_at_instant, total.acks, total.unacked_recovered,
-      total.reopens, total.injected_errors, total.writes_torn));
+      total.reopens, total.batches_failed, total.injected_errors, total.writes_torn));
   CHECK(total.crashes_in_operation > 0);
   CHECK(total.crashes_at_instant > 0);
   CHECK(total.acks > 100);
   CHECK(total.injected_errors > 0);
+  CHECK(total.batches_failed > 0);     // entities failed with PersistFailedError and restarted
+  CHECK(total.unacked_recovered > 0);  // events never acked that recovery found anyway
+  CHECK(total.writes_torn > 0);
 }
 
 }  // namespace
