@@ -54,7 +54,12 @@ Future<T> SqliteStore::submit(F work) {
           promise.fail(closed_error(core->options().path));
           return;
         }
-        promise.try_complete(work(*core));
+        auto result = work(*core);
+        // A read's I/O error fails the store as a write's does: SQLite may have met a file that
+        // a failed sync poisoned (say in a checkpoint after a commit that succeeded), and every
+        // later read would fail too, unseen, until the database is reopened.
+        if (!result.ok()) static_cast<void>(core->note_failure(result.error()));
+        promise.try_complete(std::move(result));
       });
   return future;
 }

@@ -83,6 +83,10 @@ class StoreCore {
   Result<Done> commit_projection(const std::string& projection, Offset offset,
                                  UniqueFunction<Status(Database&)>& writes);
 
+  /// Enters the failed state when `error` is an I/O failure (of any call: a read that met a file
+  /// poisoned by a failed sync fails until the database is reopened); returns it.
+  Error note_failure(Error error);
+
   SqliteStore::Stats stats() const noexcept;
   bool failed() const noexcept { return failed_flag_.load(std::memory_order_acquire); }
   const SqliteStoreOptions& options() const noexcept { return options_; }
@@ -95,8 +99,6 @@ class StoreCore {
   /// store.
   template <class F>
   Result<Done> in_transaction(F body);
-  /// Enters the failed state when `error` is an I/O failure; returns it.
-  Error note_failure(Error error);
   /// Rolls back after a failed write, if a transaction is still open.
   void roll_back() noexcept;
   /// Checks and inserts one write inside the batch's transaction; an error of code refused
