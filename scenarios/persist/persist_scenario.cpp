@@ -7,6 +7,7 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <orrery/persistence/sqlite_store.hpp>
 #include <orrery/sim/fault_plan.hpp>
@@ -244,15 +245,18 @@ void heal_and_check(sim::Script& s, Observations& seen, std::string& invariant) 
     seen.sent[c][first_final + c] = 1;
     slot->counters.at(c).tell(Add{first_final + c, 1, slot->acks});
   }
-  s.require_eventually(
-      [&] {
-        for (std::uint32_t c = 0; c < counters; ++c) {
-          const auto& acked = seen.acked[c];
-          if (acked.empty() || acked.back() != first_final + c) return false;
-        }
-        return true;
-      },
-      30s, "liveness: every counter acknowledges an Add after healing");
+  const auto unacknowledged = [&] {
+    std::vector<std::uint32_t> missing;
+    for (std::uint32_t c = 0; c < counters; ++c) {
+      const auto& acked = seen.acked[c];
+      if (acked.empty() || acked.back() != first_final + c) missing.push_back(c);
+    }
+    return missing;
+  };
+  const bool all_acked = s.eventually([&] { return unacknowledged().empty(); }, 30s);
+  s.require(all_acked, fmt::format("liveness: every counter acknowledges an Add after healing "
+                                   "(not within 30 s: counters {})",
+                                   fmt::join(unacknowledged(), ", ")));
 
   invariant = "durability";
   seen.observed.clear();
