@@ -14,7 +14,7 @@
 //
 // Failure: an I/O error while writing fails every write of its transaction and puts the store in
 // a failed state in which every call fails (Errc::io_error) until reopen(); so does an I/O error
-// in any other call (a read may meet a file that a failed sync in a checkpoint poisoned). A sync that failed is
+// in a read (it may have met a file that a failed sync in a checkpoint poisoned). A sync that failed is
 // never retried as if the writes before it were safe (fsyncgate): reopen() closes the database and
 // opens it again, which recovers from what the disk really holds and rewrites it durably.
 //
