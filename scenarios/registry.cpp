@@ -1,5 +1,6 @@
 // The scenario registry and the result's two renderings (text for people, JSON for scripts).
 
+#include <persist/persist_scenario.hpp>
 #include <registry.hpp>
 #include <remoting/remoting_scenario.hpp>
 
@@ -11,6 +12,11 @@ namespace orrery::scenarios {
 
 std::vector<Scenario> all_scenarios() {
   return {
+      {"persist",
+       "100 event-sourced counters on three nodes' SQLite stores (SimDisk) under generated "
+       "crashes, disk faults, pauses and clock jumps: every acknowledged event survives and "
+       "each state is the fold of its journal",
+       &run_persist_scenario},
       {"remoting",
        "three nodes talking over remoting (request-reply, remote death watch, a restarted node's "
        "stale "

@@ -67,10 +67,10 @@ class SimDisk::SimFile final : public File {
     ++disk_.stats_.syncs;
     Inode& inode = **state;
     // Only what is still in the log reaches the disk: pages a failed sync dropped do not.
-    std::string image = inode.durable.value_or(std::string());
+    // In place: copying the whole image on every sync made each commit cost the file's size.
+    if (!inode.durable) inode.durable.emplace();
     for (const Op& op : inode.unsynced)
-      disk_ops::apply(image, op.offset, op.data, op.truncate);
-    inode.durable = std::move(image);
+      disk_ops::apply(*inode.durable, op.offset, op.data, op.truncate);
     inode.unsynced.clear();
     disk_.commit_creation(number_);
     return {};

@@ -18,6 +18,10 @@ class CrashingStorage final : public Storage {
       : inner_(inner), crash_at_(crash_at), crash_(std::move(crash)) {}
 
   bool crashed() const { return crashed_; }
+  /// Moves the fatal operation to the `after`-th from now (UINT64_MAX: never).
+  void arm(std::uint64_t after) {
+    crash_at_ = after == UINT64_MAX ? UINT64_MAX : operations_ + after;
+  }
   std::uint64_t operations() const { return operations_; }
 
   /// Counts one operation; false (and the crash runs) when it is the fatal one or later.

@@ -43,6 +43,22 @@ SqliteStore::~SqliteStore() {
   core_->shutdown();
 }
 
+namespace {
+
+/// A read's I/O error fails the store as a write's does: SQLite may have met a file that a
+/// failed sync poisoned (say in a checkpoint after a commit that succeeded), and every later
+/// read would fail too, unseen, until the database is reopened.
+template <class F>
+auto reading(F work) {
+  return [work = std::move(work)](sqlite::StoreCore& core) mutable {
+    auto result = work(core);
+    if (!result.ok()) static_cast<void>(core.note_failure(result.error()));
+    return result;
+  };
+}
+
+}  // namespace
+
 template <class T, class F>
 Future<T> SqliteStore::submit(F work) {
   Promise<T> promise(blocking_of(env_));
@@ -86,15 +102,15 @@ Future<std::vector<PersistentEvent>> SqliteStore::replay(std::string persistence
                                                          SequenceNr from, SequenceNr to,
                                                          std::uint64_t max) {
   return submit<std::vector<PersistentEvent>>(
-      [id = std::move(persistence_id), from, to, max](sqlite::StoreCore& core) {
+      reading([id = std::move(persistence_id), from, to, max](sqlite::StoreCore& core) {
         return core.replay(id, from, to, max);
-      });
+      }));
 }
 
 Future<SequenceNr> SqliteStore::highest_sequence_nr(std::string persistence_id, SequenceNr) {
-  return submit<SequenceNr>([id = std::move(persistence_id)](sqlite::StoreCore& core) {
+  return submit<SequenceNr>(reading([id = std::move(persistence_id)](sqlite::StoreCore& core) {
     return core.highest_sequence_nr(id);
-  });
+  }));
 }
 
 Future<Done> SqliteStore::delete_up_to(std::string persistence_id, SequenceNr to) {
@@ -106,9 +122,9 @@ Future<Done> SqliteStore::delete_up_to(std::string persistence_id, SequenceNr to
 Future<std::vector<EventEnvelope>> SqliteStore::events_by_tag(std::string tag, Offset after,
                                                               std::uint64_t max) {
   return submit<std::vector<EventEnvelope>>(
-      [tag = std::move(tag), after, max](sqlite::StoreCore& core) {
+      reading([tag = std::move(tag), after, max](sqlite::StoreCore& core) {
         return core.events_by_tag(tag, after, max);
-      });
+      }));
 }
 
 Future<std::vector<EventEnvelope>> SqliteStore::events_by_persistence_id(std::string persistence_id,
@@ -116,20 +132,21 @@ Future<std::vector<EventEnvelope>> SqliteStore::events_by_persistence_id(std::st
                                                                          SequenceNr to,
                                                                          std::uint64_t max) {
   return submit<std::vector<EventEnvelope>>(
-      [id = std::move(persistence_id), from, to, max](sqlite::StoreCore& core) {
+      reading([id = std::move(persistence_id), from, to, max](sqlite::StoreCore& core) {
         return core.events_by_persistence_id(id, from, to, max);
-      });
+      }));
 }
 
 Future<std::vector<std::string>> SqliteStore::persistence_ids(std::string after,
                                                               std::uint64_t max) {
-  return submit<std::vector<std::string>>([after = std::move(after), max](sqlite::StoreCore& core) {
-    return core.persistence_ids(after, max);
-  });
+  return submit<std::vector<std::string>>(
+      reading([after = std::move(after), max](sqlite::StoreCore& core) {
+        return core.persistence_ids(after, max);
+      }));
 }
 
 Future<Offset> SqliteStore::latest_offset() {
-  return submit<Offset>([](sqlite::StoreCore& core) { return core.latest_offset(); });
+  return submit<Offset>(reading([](sqlite::StoreCore& core) { return core.latest_offset(); }));
 }
 
 Future<Done> SqliteStore::save(Snapshot snapshot) {
@@ -141,9 +158,9 @@ Future<Done> SqliteStore::save(Snapshot snapshot) {
 Future<std::optional<Snapshot>> SqliteStore::load(std::string persistence_id,
                                                   SnapshotCriteria criteria) {
   return submit<std::optional<Snapshot>>(
-      [id = std::move(persistence_id), criteria](sqlite::StoreCore& core) {
+      reading([id = std::move(persistence_id), criteria](sqlite::StoreCore& core) {
         return core.load_snapshot(id, criteria);
-      });
+      }));
 }
 
 Future<Done> SqliteStore::remove(std::string persistence_id, SnapshotCriteria criteria) {
@@ -153,8 +170,8 @@ Future<Done> SqliteStore::remove(std::string persistence_id, SnapshotCriteria cr
 }
 
 Future<std::optional<DurableState>> SqliteStore::get(std::string persistence_id) {
-  return submit<std::optional<DurableState>>(
-      [id = std::move(persistence_id)](sqlite::StoreCore& core) { return core.get_state(id); });
+  return submit<std::optional<DurableState>>(reading(
+      [id = std::move(persistence_id)](sqlite::StoreCore& core) { return core.get_state(id); }));
 }
 
 Future<Done> SqliteStore::upsert(DurableState state) {
@@ -170,9 +187,9 @@ Future<Done> SqliteStore::remove(std::string persistence_id, Revision revision) 
 
 Future<std::optional<Offset>> SqliteStore::load_offset(std::string projection) {
   return submit<std::optional<Offset>>(
-      [projection = std::move(projection)](sqlite::StoreCore& core) {
+      reading([projection = std::move(projection)](sqlite::StoreCore& core) {
         return core.load_offset(projection);
-      });
+      }));
 }
 
 Future<Done> SqliteStore::save_offset(std::string projection, Offset offset) {

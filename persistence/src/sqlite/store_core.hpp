@@ -92,6 +92,10 @@ class StoreCore {
   Result<Done> commit_projection(const std::string& projection, Offset offset,
                                  UniqueFunction<Status(Database&)>& writes);
 
+  /// Enters the failed state when `error` is an I/O failure (of any call: a read that met a file
+  /// poisoned by a failed sync fails until the database is reopened); returns it.
+  Error note_failure(Error error);
+
   SqliteStore::Stats stats() const noexcept;
   bool failed() const noexcept { return failed_flag_.load(std::memory_order_acquire); }
   const SqliteStoreOptions& options() const noexcept { return options_; }
@@ -104,8 +108,6 @@ class StoreCore {
   /// store.
   template <class F>
   Result<Done> in_transaction(F body);
-  /// Enters the failed state when `error` is an I/O failure; returns it.
-  Error note_failure(Error error);
   /// Enters the failed state with `error` (again, after a failed reopen): the calls numbered so
   /// far fail with it.
   void enter_failed(Error error);

@@ -13,7 +13,8 @@
 // sequence numbers do not follow, an event above event_bytes_max) fails alone.
 //
 // Failure: an I/O error while writing fails every write of its transaction and puts the store in
-// a failed state. A sync that failed is never retried as if the writes before it were safe
+// a failed state; so does an I/O error in a read (it may have met a file that a failed sync in a
+// checkpoint poisoned). A sync that failed is never retried as if the writes before it were safe
 // (fsyncgate): the database is closed and opened again, which recovers from what the disk really
 // holds and rewrites it durably. Every call made before the failure fails (Errc::io_error); the
 // first call made after it reopens the database by itself (reopen_on_failure), so that an entity

@@ -1,0 +1,359 @@
+// The persist scenario: counters on three nodes' SQLite stores, a workload, generated crashes and
+// disk faults, and the checks of durability and fold after healing.
+
+#include <map>
+#include <persist/persist_counter.hpp>
+#include <persist/persist_scenario.hpp>
+#include <set>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <orrery/persistence/sqlite_store.hpp>
+#include <orrery/sim/fault_plan.hpp>
+#include <orrery/sim/node.hpp>
+#include <orrery/sim/script.hpp>
+#include <orrery/sim/sim_disk.hpp>
+#include <orrery/sim/world.hpp>
+
+namespace orrery::scenarios {
+
+namespace {
+
+using namespace std::chrono_literals;
+using namespace persist;
+
+constexpr std::uint32_t counters = 100;
+constexpr Duration fault_span = 20s;
+constexpr Duration fault_longest = 4s;
+constexpr Duration workload_tick = 10ms;
+constexpr std::int64_t adds_per_tick_max = 6;
+constexpr Duration keeper_interval = 50ms;
+constexpr std::size_t failures_kept = 20;
+const std::vector<std::string> node_names{"a", "b", "c"};
+
+sim::DiskConfig quiet_disk() {
+  return sim::DiskConfig{.latency_min = 20us, .latency_max = 300us};
+}
+
+std::uint32_t node_of(std::uint32_t counter) {
+  return counter % static_cast<std::uint32_t>(node_names.size());
+}
+
+/// What one incarnation of a node runs: its store (once open) and its actors. It lives outside
+/// the node, so the workload can reach it; a restart replaces it.
+struct NodeSlot {
+  std::uint32_t incarnation = 0;
+  std::shared_ptr<persistence::SqliteStore> store;
+  std::map<std::uint32_t, ActorRef<Command>> counters;
+  ActorRef<Ack> acks;
+  ActorRef<Observed> reads;
+  std::optional<Future<Done>> reopening;
+};
+
+/// What the workload sent and saw acknowledged; survives every crash.
+struct Observations {
+  std::map<std::uint32_t, std::vector<std::uint64_t>> acked;            // per counter, in ack order
+  std::map<std::uint32_t, std::map<std::uint64_t, std::int64_t>> sent;  // command -> amount
+  std::map<std::uint32_t, Counter> observed;
+  std::vector<std::string> recovery_failures;  // the first few, for the report
+  std::uint64_t opens_failed = 0;
+  std::uint64_t reopens = 0;
+  std::vector<NodeSlot> slots{node_names.size()};
+};
+
+struct KeeperTick {};
+
+/// The node's keeper: opens the store (and then spawns the node's counters), and reopens it when
+/// an I/O error put it in the failed state, as an operator's restart policy would.
+Behavior<KeeperTick> keeper(sim::Node& node, std::shared_ptr<Observations> seen) {
+  return behaviors::setup<KeeperTick>([&node, seen](ActorContext<KeeperTick>& ctx) {
+    ctx.timers().start_timer_at_fixed_rate("keep", KeeperTick{}, keeper_interval);
+    auto keep = [&node, seen](ActorContext<KeeperTick>& self) {
+      NodeSlot& slot = seen->slots[node.index()];
+      if (!slot.store) {
+        auto opened = persistence::SqliteStore::open(
+            node.env(), {.path = "counters.db",
+                         .owner = fmt::format("{}#{}", node.name(), node.incarnation()),
+                         .wal_autocheckpoint_pages = 64});
+        if (!opened.ok()) {
+          ++seen->opens_failed;
+          return;
+        }
+        slot.store = std::move(*opened);
+        const auto backoff = SupervisorStrategy::restart_with_backoff(10ms, 200ms, 0.2);
+        for (std::uint32_t c = node.index(); c < counters; c += node_names.size()) {
+          Behavior<Command> behavior =
+              counter(persistence::Stores::of(slot.store), c)
+                  .on_signal([seen](ActorContext<Command>&, const Counter&,
+                                    const persistence::PersistenceSignal& signal) {
+                    auto* failed = std::get_if<persistence::RecoveryFailed>(&signal);
+                    if (failed != nullptr && seen->recovery_failures.size() < failures_kept)
+                      seen->recovery_failures.push_back(failed->error.message);
+                  })
+                  .behavior();
+          Behavior<Command> supervised = behaviors::supervise(std::move(behavior))
+                                             .on_failure<persistence::PersistFailedError>(backoff)
+                                             .on_failure<persistence::RecoveryFailedError>(backoff);
+          slot.counters[c] = self.spawn(supervised, "counter-" + std::to_string(c));
+        }
+        return;
+      }
+      if (slot.reopening && !slot.reopening->ready()) return;
+      slot.reopening.reset();
+      if (slot.store->failed()) {
+        ++seen->reopens;
+        slot.reopening = slot.store->reopen();
+      }
+    };
+    keep(ctx);
+    return behaviors::receive<KeeperTick>(
+        [keep](ActorContext<KeeperTick>& self, KeeperTick&) { keep(self); });
+  });
+}
+
+void start_node(sim::Node& node, const std::shared_ptr<Observations>& seen) {
+  ORRERY_ASSERT(register_counter_types(node.system()).ok(), "the scenario's events register");
+  NodeSlot& slot = seen->slots[node.index()];
+  slot = NodeSlot{};  // the last incarnation's store closes on files its crash invalidated
+  slot.incarnation = node.incarnation();
+  slot.acks = node.system().spawn(behaviors::receive<Ack>([seen](ActorContext<Ack>&, Ack& ack) {
+                                    seen->acked[ack.counter].push_back(ack.command);
+                                  }),
+                                  "acks");
+  slot.reads = node.system().spawn(
+      behaviors::receive<Observed>([seen](ActorContext<Observed>&, Observed& observed) {
+        seen->observed[observed.counter] = observed.state;
+      }),
+      "reads");
+  node.system().spawn(keeper(node, seen), "keeper");
+}
+
+/// The running incarnation's slot of `counter`'s node, or null while it is down or not open.
+NodeSlot* live_slot(sim::World& world, Observations& seen, std::uint32_t counter) {
+  sim::Node& node = world.node(node_of(counter));
+  NodeSlot& slot = seen.slots[node.index()];
+  // Up or paused (a node blocked in disk I/O counts as paused): its mailboxes take messages.
+  if (!node.up() || slot.incarnation != node.incarnation()) return nullptr;
+  if (!slot.store || slot.counters.count(counter) == 0) return nullptr;
+  return &slot;
+}
+
+/// Durability and fold for one counter: its journal against what was sent and acknowledged.
+std::string check_counter(sim::Node& node, std::uint32_t c, const Observations& seen,
+                          const std::vector<persistence::PersistentEvent>& journal) {
+  const auto sent = seen.sent.count(c) ? seen.sent.at(c) : std::map<std::uint64_t, std::int64_t>{};
+  const auto acked = seen.acked.count(c) ? seen.acked.at(c) : std::vector<std::uint64_t>{};
+  const std::set<std::uint64_t> acked_set(acked.begin(), acked.end());
+  Counter fold_of_journal;
+  std::vector<std::uint64_t> acked_in_journal;
+  std::set<std::uint64_t> in_journal;
+  for (std::size_t i = 0; i < journal.size(); ++i) {
+    const persistence::PersistentEvent& stored = journal[i];
+    if (stored.sequence_nr != static_cast<persistence::SequenceNr>(i + 1))
+      return fmt::format("sequence number {} at position {} (a gap or a duplicate)",
+                         stored.sequence_nr, i + 1);
+    auto decoded = persistence::EventSchema<Added>{}.from_journal(node.system(), stored);
+    if (!decoded.ok() || decoded->size() != 1)
+      return fmt::format("event {} does not decode", stored.sequence_nr);
+    const Added& event = decoded->front();
+    auto was_sent = sent.find(event.command);
+    if (was_sent == sent.end() || was_sent->second != event.amount)
+      return fmt::format("event {} holds command {}, never sent with that amount",
+                         stored.sequence_nr, event.command);
+    if (!in_journal.insert(event.command).second)
+      return fmt::format("command {} is in the journal twice", event.command);
+    if (acked_set.count(event.command)) acked_in_journal.push_back(event.command);
+    fold(fold_of_journal, event);
+  }
+  if (acked_in_journal != acked)
+    return fmt::format("{} events acknowledged, but the journal holds {} of them{}", acked.size(),
+                       acked_in_journal.size(),
+                       acked_in_journal.size() == acked.size() ? ", in another order" : "");
+  const Counter& state = seen.observed.at(c);
+  if (!(state == fold_of_journal))
+    return fmt::format(
+        "state (total {}, events {}) is not the fold of the journal (total {}, "
+        "events {})",
+        state.total, state.events, fold_of_journal.total, fold_of_journal.events);
+  return {};
+}
+
+/// FNV-1a over every file of every node's disk (names and bytes), in name order: folded into the
+/// trace, so that the hash also covers what SQLite wrote (its WAL salts come from its PRNG, which
+/// must be seeded from the node's Env, not left over from an earlier run in the process).
+std::uint64_t disk_digest(sim::World& world) {
+  std::uint64_t digest = 0xcbf29ce484222325ULL;
+  const auto mix = [&digest](std::string_view bytes) {
+    for (const char byte : bytes)
+      digest = (digest ^ static_cast<unsigned char>(byte)) * 0x100000001b3ULL;
+  };
+  for (std::uint32_t n = 0; n < world.node_count(); ++n) {
+    auto paths = world.node(n).disk().list("");
+    if (!paths.ok()) continue;
+    for (const std::string& path : *paths) {
+      mix(path);
+      mix(world.node(n).disk().contents(path).value_or(std::string()));
+    }
+  }
+  return digest;
+}
+
+/// The workload: random Adds to live counters until the faults are over.
+void run_workload(sim::Script& s, Observations& seen, Random& random, Instant until) {
+  std::uint64_t next_command = 0;
+  while (s.now() < until) {
+    const auto adds = uniform_int(random, 0, adds_per_tick_max);
+    for (std::int64_t i = 0; i < adds; ++i) {
+      const auto c = static_cast<std::uint32_t>(uniform_int(random, 0, counters - 1));
+      const std::int64_t amount = uniform_int(random, -50, 100);
+      NodeSlot* slot = live_slot(s.world(), seen, c);
+      if (slot == nullptr) continue;
+      const std::uint64_t command = ++next_command;
+      seen.sent[c][command] = amount;
+      slot->counters.at(c).tell(Add{command, amount, slot->acks});
+    }
+    s.sleep(workload_tick);
+  }
+}
+
+/// Heals every fault the plan may have left, then the checks of the header, in order.
+void heal_and_check(sim::Script& s, Observations& seen, std::string& invariant) {
+  for (const std::string& name : node_names) {
+    s.set_clock_drift(name, 0);
+    s.node(name).disk().set_config(quiet_disk());
+    s.restart(name);
+  }
+  s.note("faults over");
+
+  invariant = "recovery";
+  s.require_eventually(
+      [&] {
+        for (std::uint32_t n = 0; n < node_names.size(); ++n) {
+          const NodeSlot& slot = seen.slots[n];
+          if (!s.world().node(n).up() || !slot.store || slot.store->failed()) return false;
+        }
+        return true;
+      },
+      30s, "recovery: every node's store opens on its healed disk");
+
+  invariant = "liveness";
+  const std::uint64_t first_final = 1'000'000'000;
+  for (std::uint32_t c = 0; c < counters; ++c) {
+    NodeSlot* slot = live_slot(s.world(), seen, c);
+    s.require(slot != nullptr, "liveness: every counter runs after healing");
+    seen.sent[c][first_final + c] = 1;
+    slot->counters.at(c).tell(Add{first_final + c, 1, slot->acks});
+  }
+  const auto unacknowledged = [&] {
+    std::vector<std::uint32_t> missing;
+    for (std::uint32_t c = 0; c < counters; ++c) {
+      const auto& acked = seen.acked[c];
+      if (acked.empty() || acked.back() != first_final + c) missing.push_back(c);
+    }
+    return missing;
+  };
+  const bool all_acked = s.eventually([&] { return unacknowledged().empty(); }, 30s);
+  s.require(all_acked, fmt::format("liveness: every counter acknowledges an Add after healing "
+                                   "(not within 30 s: counters {})",
+                                   fmt::join(unacknowledged(), ", ")));
+
+  invariant = "durability";
+  seen.observed.clear();
+  for (std::uint32_t c = 0; c < counters; ++c) {
+    NodeSlot* slot = live_slot(s.world(), seen, c);
+    s.require(slot != nullptr, "durability: every counter runs after the liveness check");
+    slot->counters.at(c).tell(Get{slot->reads});
+  }
+  s.require_eventually([&] { return seen.observed.size() == counters; }, 30s,
+                       "durability: every counter answers with its state");
+  for (std::uint32_t c = 0; c < counters; ++c) {
+    NodeSlot* slot = live_slot(s.world(), seen, c);
+    s.require(slot != nullptr, "durability: every counter runs while it is checked");
+    auto journal =
+        s.await(slot->store->replay(persistence_id(c), 1, persistence::max_sequence_nr, 1'000'000));
+    s.require(journal.ok(), "durability: the journal of " + persistence_id(c) + " replays");
+    const std::string problem = check_counter(s.world().node(node_of(c)), c, seen, journal.value());
+    if (!problem.empty()) {
+      invariant = problem.find("fold") != std::string::npos ? "fold" : "durability";
+      s.require(false, invariant + ": " + persistence_id(c) + ": " + problem);
+    }
+  }
+}
+
+}  // namespace
+
+ScenarioResult run_persist_scenario(std::uint64_t seed, const ScenarioOptions& options) {
+  ScenarioResult result;
+  result.scenario = "persist";
+  result.seed = seed;
+
+  sim::WorldConfig world_config;
+  world_config.echo_log = options.echo_log;
+  world_config.buggify = true;
+  sim::World world(seed, world_config);
+  if (options.trace_sink) world.trace().set_sink(options.trace_sink);
+  auto seen = std::make_shared<Observations>();
+  for (const std::string& name : node_names) {
+    sim::NodeConfig config;
+    config.actor_system.name = "ledger";
+    config.remoting = false;
+    config.disk = quiet_disk();
+    config.log_threshold = LogLevel::error;
+    config.on_start = [seen](sim::Node& node) {
+      start_node(node, seen);
+    };
+    world.add_node(name, config);
+  }
+
+  sim::FaultPlan plan;
+  if (options.plan) {
+    plan = *options.plan;
+  } else if (options.faults) {
+    sim::FaultMix mix;
+    mix.partitions = mix.one_way_partitions = mix.isolations = 0;  // no remoting to cut
+    mix.clogs = mix.lossy_networks = 0;
+    mix.crashes = 4;
+    mix.disk_errors = 3;
+    mix.clock_jumps = 2;
+    mix.per_minute = 36;
+    mix.longest = fault_longest;
+    SeededRandom plan_random(world.derive_seed("fault-plan"));
+    plan = sim::generate(plan_random, node_names, fault_span, mix);
+  }
+  result.plan = plan.describe();
+
+  std::string invariant = "fault plan";
+  const Status outcome = [&]() -> Status {
+    if (Status applied = sim::apply(world, plan); !applied.ok()) return applied;
+    return world.run_script("persist", [&](sim::Script& s) {
+      invariant = "workload";
+      SeededRandom workload_random(world.derive_seed("persist workload"));
+      run_workload(s, *seen, workload_random, s.now() + fault_span + fault_longest + 1s);
+      heal_and_check(s, *seen, invariant);
+      s.note(fmt::format("disk digest {:016x}", disk_digest(world)));
+    });
+  }();
+
+  result.passed = outcome.ok();
+  if (!outcome.ok()) {
+    result.invariant = invariant;
+    result.detail = outcome.error().message;
+    for (const std::string& failure : seen->recovery_failures)
+      result.detail += "\nrecovery failure: " + failure;
+    result.detail += "\nlast log lines:\n";
+    const auto& lines = world.log_lines();
+    const std::size_t from = lines.size() > 30 ? lines.size() - 30 : 0;
+    for (std::size_t i = from; i < lines.size(); ++i)
+      result.detail += "  " + lines[i] + "\n";
+  }
+  result.sim_time = world.now().time_since_epoch();
+  result.events = world.trace().events();
+  result.trace_hash = world.trace().hash();
+  // The stores close before the world that their Envs belong to.
+  for (NodeSlot& slot : seen->slots)
+    slot = NodeSlot{};
+  return result;
+}
+
+}  // namespace orrery::scenarios
