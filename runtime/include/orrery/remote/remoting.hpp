@@ -43,7 +43,9 @@ struct RemoteConfig {
   Duration unreachable_after = std::chrono::seconds(5);
   /// How long a handshake may go unanswered (Akka's `handshake-timeout`). Then the messages
   /// buffered for it go to dead letters and watches of the peer's actors fire, as for an
-  /// unreachable peer.
+  /// unreachable peer. Terminated stays final: an incarnation that was already up then is
+  /// quarantined when it answers later; one that started afterwards is adopted (its handshake
+  /// tells its age; docs/remoting.md).
   Duration handshake_timeout = std::chrono::seconds(10);
   /// The first handshake retry comes this long after the first attempt; each next one waits
   /// twice as long, up to `handshake_retry_interval_max` (checked at each heartbeat tick).
