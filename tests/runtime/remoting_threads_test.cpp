@@ -31,6 +31,8 @@ struct Ping {
 ORRERY_FIELDS(remoting_threads_test::Ping, &remoting_threads_test::Ping::n,
               &remoting_threads_test::Ping::reply_to);
 ORRERY_FIELDS(remoting_threads_test::Pong, &remoting_threads_test::Pong::n);
+ORRERY_FIELDS(orrery::DeadLetter, &orrery::DeadLetter::recipient, &orrery::DeadLetter::message_type,
+              &orrery::DeadLetter::reason);
 
 namespace orrery {
 namespace {
@@ -123,6 +125,7 @@ struct ThreadNode {
     system = ActorSystem::create(env, config);
     REQUIRE(system->serialization().register_type<Ping>("threads.Ping").ok());
     REQUIRE(system->serialization().register_type<Pong>("threads.Pong").ok());
+    REQUIRE(system->serialization().register_type<DeadLetter>("threads.DeadLetter").ok());
     remoting = Remoting::start(*system, transport, remote);
   }
   ~ThreadNode() {
@@ -459,6 +462,35 @@ TEST_CASE(
   }
   // Nothing but the even rounds' toggler-0 heard a death.
   CHECK(journal->entries().size() == static_cast<std::size_t>((rounds + 1) / 2));
+}
+
+TEST_CASE(
+    "remoting on threads: a dead-letter subscriber that is a remote ref to the sending peer gets "
+    "the dead letters its frames made, from the delivering thread - no self-deadlock",
+    "[remote][production]") {
+  ThreadNode a(NodeAddress{"threads", "a", 1});
+  ThreadNode b(NodeAddress{"threads", "b", 1});
+  a.transport.connect(b.transport);
+  b.transport.connect(a.transport);
+  a.start();
+  b.start();
+  auto letters = std::make_shared<Journal>();
+  b.system->spawn(
+      behaviors::receive<DeadLetter>([letters](ActorContext<DeadLetter>&, DeadLetter& letter) {
+        letters->add(letter.recipient + ": " + letter.reason);
+      }),
+      "letters");
+  // a publishes its dead letters to b: each publish, on a's inbound thread, sends to b.
+  a.system->event_stream().subscribe(
+      a.remoting->ref<DeadLetter>("orrery://threads@b:1/user/letters").value());
+  auto nobody = b.remoting->ref<Pong>("orrery://threads@a:1/user/nobody").value();
+  constexpr std::size_t sent = 20;
+  for (std::uint64_t n = 0; n < sent; ++n)
+    nobody.tell(Pong{n});
+  REQUIRE(letters->wait_for(sent, 10s));
+  for (const std::string& entry : letters->entries())
+    CHECK(entry == "/user/nobody: no such actor");
+  CHECK(a.remoting->stats().undeliverable == sent);
 }
 
 }  // namespace

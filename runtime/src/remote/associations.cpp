@@ -31,24 +31,68 @@ std::pair<std::shared_ptr<Peer>, std::unique_lock<std::mutex>> Remoting::Impl::l
 
 bool Remoting::Impl::is_quarantined(const NodeAddress& node, std::uint64_t incarnation) const {
   std::lock_guard guard(quarantine_mutex);
-  auto found = quarantined.find(node);
-  if (found == quarantined.end()) return false;
-  return std::find(found->second.begin(), found->second.end(), incarnation) != found->second.end();
+  auto found = node_records.find(node);
+  if (found == node_records.end()) return false;
+  const std::deque<std::uint64_t>& list = found->second.quarantined;
+  return std::find(list.begin(), list.end(), incarnation) != list.end();
 }
 
-void Remoting::Impl::remember_quarantined(const NodeAddress& node, std::uint64_t incarnation) {
+bool Remoting::Impl::is_gone(const NodeAddress& node) const {
+  std::lock_guard guard(quarantine_mutex);
+  auto found = node_records.find(node);
+  return found != node_records.end() && found->second.gone;
+}
+
+std::optional<Instant> Remoting::Impl::fired_unknown_at(const NodeAddress& node) const {
+  std::lock_guard guard(quarantine_mutex);
+  auto found = node_records.find(node);
+  if (found == node_records.end()) return std::nullopt;
+  return found->second.fired_unknown_at;
+}
+
+NodeRecord& Remoting::Impl::touch_record(const NodeAddress& node) {
+  NodeRecord& record = node_records[node];
+  record.touched = ++records_touched;
+  if (node_records.size() > self.config_.quarantined_nodes_max) {
+    // The record changed least recently goes (never the one just touched): the stalest memory
+    // is the least likely to meet its incarnation again. A scan, only when the bound is hit.
+    auto victim = node_records.end();
+    for (auto it = node_records.begin(); it != node_records.end(); ++it) {
+      if (victim == node_records.end() || it->second.touched < victim->second.touched) victim = it;
+    }
+    ORRERY_ASSERT(victim->first != node, "the record just touched is the newest");
+    node_records.erase(victim);
+  }
+  ORRERY_ASSERT(node_records.size() <= self.config_.quarantined_nodes_max,
+                "node records stay within quarantined_nodes_max");
+  return node_records.at(node);
+}
+
+void Remoting::Impl::remember_quarantined(const NodeAddress& node, std::uint64_t incarnation,
+                                          bool latest) {
   ORRERY_ASSERT(incarnation != 0, "only a known incarnation is quarantined");
   std::lock_guard guard(quarantine_mutex);
-  std::deque<std::uint64_t>& list = quarantined[node];
+  NodeRecord& record = touch_record(node);
+  if (latest) record.gone = true;
+  std::deque<std::uint64_t>& list = record.quarantined;
   if (std::find(list.begin(), list.end(), incarnation) != list.end()) return;
   list.push_back(incarnation);
   if (list.size() > self.config_.quarantined_max) list.pop_front();
-  if (quarantined.size() > self.config_.quarantined_nodes_max) {
-    // The lowest address goes (not the one just added): a fixed, deterministic choice.
-    auto victim = quarantined.begin();
-    if (victim->first == node) ++victim;
-    quarantined.erase(victim);
-  }
+}
+
+void Remoting::Impl::remember_fired_unknown(const NodeAddress& node, Instant when) {
+  std::lock_guard guard(quarantine_mutex);
+  NodeRecord& record = touch_record(node);
+  // The first firing counts: an incarnation running then is the one its watchers buried.
+  if (!record.fired_unknown_at) record.fired_unknown_at = when;
+}
+
+void Remoting::Impl::forget_gone(const NodeAddress& node) {
+  std::lock_guard guard(quarantine_mutex);
+  auto found = node_records.find(node);
+  if (found == node_records.end()) return;
+  found->second.gone = false;
+  found->second.fired_unknown_at.reset();
 }
 
 void Remoting::Impl::send_quarantine_notice(Peer& peer, std::uint64_t incarnation) {
@@ -69,7 +113,7 @@ void Remoting::Impl::send_quarantine_notice(Peer& peer, std::uint64_t incarnatio
 void Remoting::Impl::quarantine(Peer& peer, std::string_view why) {
   ORRERY_ASSERT(peer.uid != 0, "only an association with a known incarnation is quarantined");
   const std::uint64_t incarnation = peer.uid;
-  remember_quarantined(peer.address, incarnation);
+  remember_quarantined(peer.address, incarnation, /*latest=*/true);
   counters.quarantines.fetch_add(1, std::memory_order_relaxed);
   self.system_.log(
       LogLevel::warning, "remote",
@@ -81,7 +125,6 @@ void Remoting::Impl::quarantine(Peer& peer, std::string_view why) {
   peer.uid = 0;
   peer.handshake_sent = false;
   peer.heard = false;
-  peer.reachable = true;
   peer.last_delivered = 0;
   peer.system_unacked.clear();
   peer.system_next_out = 1;
@@ -113,7 +156,10 @@ bool Remoting::Impl::retry_handshake(Peer& peer, Instant now,
     for (PendingEnvelope& envelope : peer.pending)
       expired.push_back(std::move(envelope));
     peer.pending.clear();
-    peer.system_unacked.clear();  // the watches they carried fire now (node_gone)
+    // The watches they carried fire now (node_gone). None of them went out (the incarnation
+    // was never known), so the next round numbers from 1 again, as the peer expects.
+    peer.system_unacked.clear();
+    peer.system_next_out = 1;
     peer.handshake_sent = false;
     return true;
   }
@@ -130,7 +176,11 @@ bool Remoting::Impl::retry_handshake(Peer& peer, Instant now,
 void Remoting::Impl::tick_peer(Peer& peer, Instant now, std::vector<NodeAddress>& gone,
                                std::vector<PendingEnvelope>& expired) {
   if (peer.uid == 0) {
-    if (retry_handshake(peer, now, expired)) gone.push_back(peer.address);
+    if (retry_handshake(peer, now, expired)) {
+      std::vector<std::pair<std::string, std::uint64_t>> no_watchees;
+      queue_deaths(peer, gone, no_watchees);  // whatever the inbox held goes first
+      peer.inbox.emplace_back(InboundDeath{peer.address, {}, 0, /*incarnation_unknown=*/true});
+    }
     return;
   }
   Env& env = self.system_.env();
@@ -192,12 +242,12 @@ void Remoting::Impl::tick() {
     std::lock_guard guard(peer->mutex);
     if (peer->removed) continue;
     std::vector<NodeAddress> gone;
+    const std::size_t queued = peer->inbox.size();
     tick_peer(*peer, now, gone, expired);
-    if (gone.empty()) continue;
     // Through the peer's inbox: the departure comes after the messages it admitted before.
     std::vector<std::pair<std::string, std::uint64_t>> no_watchees;
     queue_deaths(*peer, gone, no_watchees);
-    departed.push_back(peer);
+    if (peer->inbox.size() > queued) departed.push_back(peer);
   }
   for (PendingEnvelope& envelope : expired) {
     dead_letter(std::move(envelope.recipient), envelope.type_name, "remote handshake timed out");

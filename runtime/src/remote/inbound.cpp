@@ -29,16 +29,13 @@ bool Remoting::Impl::admit_frame(const NodeAddress& from, const proto::RemoteFra
     // Tell the sender who answers at this address now, so it stops talking to the past.
     if (std::shared_ptr<Peer> peer = find_peer(from)) {
       std::lock_guard guard(peer->mutex);
-      const Instant now = self.system_.env().clock.now();
-      if (!peer->handshake_sent ||
-          now - peer->handshake_sent_at >= self.config_.heartbeat_interval) {
-        send_handshake(*peer);
-      }
+      resend_handshake(*peer);
     } else {
       // No state for a stranger's frame: answer once per frame it sent, keep nothing.
       proto::RemoteFrame handshake;
       set_address(*handshake.mutable_handshake()->mutable_from(), self.address_);
       handshake.mutable_handshake()->set_to_system(from.system);
+      handshake.mutable_handshake()->set_age_ms(age_ms(self.system_.env().clock.now()));
       handshake.set_from_uid(self.system_.uid());
       (void)self.transport_.send(from, handshake.SerializeAsString());
     }
@@ -74,6 +71,7 @@ void Remoting::on_frame(const NodeAddress& from, Frame frame) {
   auto locked = impl_->locked_peer(from);  // only for a frame that passed
   std::shared_ptr<Peer> peer = std::move(locked.first);
   std::vector<RefusedMessage> refused;  // by a flush of buffered messages
+  std::vector<UndeliveredMessage> undelivered;
   {
     std::unique_lock guard = std::move(locked.second);
     // Checked again under the lock: a tick may have quarantined it since admit_frame.
@@ -86,15 +84,19 @@ void Remoting::on_frame(const NodeAddress& from, Frame frame) {
     std::vector<std::pair<std::string, std::uint64_t>> dead;
     if (parsed.body_case() == proto::RemoteFrame::kQuarantineNotice) {
       impl_->on_quarantine_notice(*peer, parsed, gone);
-    } else if (impl_->adopt(*peer, parsed.from_uid(), gone)) {
+    } else if (impl_->adopt(*peer, parsed, gone)) {
       // The old incarnation's departure goes before anything the new one sent.
       impl_->queue_deaths(*peer, gone, dead);
       impl_->handle_body(*peer, parsed, dead);
     }
     impl_->queue_deaths(*peer, gone, dead);
     refused.swap(peer->refused);
+    undelivered.swap(peer->undelivered);
   }
+  // Dead letters reach the event stream's subscribers, one of which may be a remote ref to this
+  // very peer: published without its lock.
   if (!refused.empty()) impl_->publish_refused(std::move(refused));
+  if (!undelivered.empty()) impl_->publish_undelivered(std::move(undelivered));
   impl_->drain_inbox(*peer);
 }
 
@@ -121,6 +123,7 @@ void Remoting::Impl::handle_body(Peer& peer, const proto::RemoteFrame& frame,
       counters.handshakes.fetch_add(1, std::memory_order_relaxed);
       proto::RemoteFrame ack;
       set_address(*ack.mutable_handshake_ack()->mutable_from(), self.address_);
+      ack.mutable_handshake_ack()->set_age_ms(age_ms(peer.last_heard));
       send_frame(peer, ack);
       flush_pending(peer);
       break;
@@ -145,16 +148,26 @@ void Remoting::Impl::handle_body(Peer& peer, const proto::RemoteFrame& frame,
   }
 }
 
-bool Remoting::Impl::adopt(Peer& peer, std::uint64_t incarnation, std::vector<NodeAddress>& gone) {
+bool Remoting::Impl::adopt(Peer& peer, const proto::RemoteFrame& frame,
+                           std::vector<NodeAddress>& gone) {
+  const std::uint64_t incarnation = frame.from_uid();
   ORRERY_ASSERT(incarnation != 0, "admit_frame refuses frames without a sender incarnation");
   ORRERY_ASSERT(!is_quarantined(peer.address, incarnation),
                 "a quarantined incarnation is refused first");
-  peer.handshake_sent = false;  // the round is over: the peer's incarnation is known
-  if (peer.uid == incarnation) return true;
+  if (peer.uid == incarnation) {
+    peer.handshake_sent = false;  // the round is over: the peer's incarnation is known
+    return true;
+  }
+  if (peer.uid == 0) {
+    if (std::optional<Instant> fired_at = fired_unknown_at(peer.address)) {
+      if (!proven_new(peer, frame, *fired_at, gone)) return false;
+    }
+  }
+  peer.handshake_sent = false;
   if (peer.uid != 0) {
     // The peer restarted: its old incarnation is quarantined for good, and whatever watched it
     // hears that it is gone.
-    remember_quarantined(peer.address, peer.uid);
+    remember_quarantined(peer.address, peer.uid, /*latest=*/false);
     counters.quarantines.fetch_add(1, std::memory_order_relaxed);
     self.system_.log(LogLevel::warning, "remote",
                      fmt::format("{} restarted (incarnation {} replaces {}): old one quarantined",
@@ -163,11 +176,67 @@ bool Remoting::Impl::adopt(Peer& peer, std::uint64_t incarnation, std::vector<No
     peer.system_unacked.clear();
     peer.system_next_out = 1;
   }
+  // Nothing numbered went out to an unknown incarnation: the new one gets 1, 2, ... as it expects.
+  ORRERY_ASSERT(peer.system_next_out == peer.system_unacked.size() + 1,
+                "system messages kept for an unknown incarnation are numbered from 1");
+  ORRERY_ASSERT(peer.system_unacked.empty() || peer.system_unacked.front().sequence() == 1,
+                "the first system message to a new incarnation is number 1");
   peer.uid = incarnation;
   peer.last_delivered = 0;
   peer.system_next_in = 1;
-  peer.reachable = true;
+  forget_gone(peer.address);
   return true;
+}
+
+namespace {
+
+/// The age its sender's remoting had when it sent the frame, if the frame is a handshake.
+std::optional<std::uint64_t> handshake_age_ms(const proto::RemoteFrame& frame) {
+  if (frame.has_handshake() && frame.handshake().has_age_ms()) return frame.handshake().age_ms();
+  if (frame.has_handshake_ack() && frame.handshake_ack().has_age_ms()) {
+    return frame.handshake_ack().age_ms();
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+// Watches of this address fired at `fired_at` while no incarnation of it was known (its handshake
+// timed out): Terminated is final, so the incarnation that was running then must never deliver.
+// Remoting cannot quarantine a uid it never learnt, so it asks each new incarnation its age: one
+// that started after the firing (by more than a heartbeat interval, a margin for latency and
+// drift) is a restart and is adopted; one older is the buried one and is quarantined. A frame
+// without an age (not a handshake) proves nothing: it is dropped and a handshake asks again.
+bool Remoting::Impl::proven_new(Peer& peer, const proto::RemoteFrame& frame, Instant fired_at,
+                                std::vector<NodeAddress>& gone) {
+  ORRERY_ASSERT(peer.uid == 0, "only an unknown incarnation proves its age");
+  const std::uint64_t incarnation = frame.from_uid();
+  const bool handshake = frame.has_handshake() || frame.has_handshake_ack();
+  const std::optional<std::uint64_t> age_ms = handshake_age_ms(frame);
+  if (!handshake) {
+    counters.refused_unproven.fetch_add(1, std::memory_order_relaxed);
+    resend_handshake(peer);
+    return false;
+  }
+  const Instant now = self.system_.env().clock.now();
+  const auto since_fired_ms = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(now - fired_at).count());
+  const auto margin_ms = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(self.config_.heartbeat_interval)
+          .count());
+  if (age_ms && *age_ms <= since_fired_ms && since_fired_ms - *age_ms >= margin_ms) return true;
+  remember_quarantined(peer.address, incarnation, /*latest=*/true);
+  counters.quarantines.fetch_add(1, std::memory_order_relaxed);
+  counters.quarantined_unproven.fetch_add(1, std::memory_order_relaxed);
+  self.system_.log(
+      LogLevel::warning, "remote",
+      fmt::format("{} incarnation {} quarantined: it was up {} ms ago, when watches of it fired "
+                  "for a handshake that timed out; nothing from it is delivered",
+                  peer.address.to_string(), incarnation, since_fired_ms));
+  peer.quarantine_notice_sent = false;
+  send_quarantine_notice(peer, incarnation);
+  gone.push_back(peer.address);  // watches made since fire as well
+  return false;
 }
 
 void Remoting::Impl::on_quarantine_notice(Peer& peer, const proto::RemoteFrame& frame,
@@ -182,7 +251,7 @@ void Remoting::Impl::on_quarantine_notice(Peer& peer, const proto::RemoteFrame& 
     quarantine(peer, "it quarantined this node");
     gone.push_back(peer.address);
   } else {
-    remember_quarantined(peer.address, frame.from_uid());
+    remember_quarantined(peer.address, frame.from_uid(), /*latest=*/peer.uid == 0);
   }
 }
 
@@ -196,8 +265,9 @@ void Remoting::Impl::deliver(Peer& peer, const proto::Envelope& envelope) {
   IntrusivePtr<RecipientBase> target = recipient(envelope.recipient());
   if (!target || (envelope.recipient_uid() != 0 && target->uid() != envelope.recipient_uid())) {
     counters.undeliverable.fetch_add(1, std::memory_order_relaxed);
-    dead_letter(envelope.recipient(), envelope.manifest(),
-                target ? "stale ref: another incarnation of the actor" : "no such actor");
+    peer.undelivered.push_back(
+        {envelope.recipient(), envelope.manifest(),
+         target ? "stale ref: another incarnation of the actor" : "no such actor"});
     return;
   }
   auto decoded = self.system_.serialization().decode(envelope.manifest(), envelope.payload(), self);
@@ -206,19 +276,21 @@ void Remoting::Impl::deliver(Peer& peer, const proto::Envelope& envelope) {
                          decoded.error().message.find("unknown manifest") != std::string::npos;
     bad_input(peer.address, decoded.error().message,
               unknown ? counters.unknown_manifests : counters.malformed_frames);
-    dead_letter(envelope.recipient(), envelope.manifest(), "undecodable");
+    peer.undelivered.push_back({envelope.recipient(), envelope.manifest(), "undecodable"});
     return;
   }
   if (!target->accepts(decoded->type())) {
     counters.undeliverable.fetch_add(1, std::memory_order_relaxed);
-    dead_letter(envelope.recipient(), decoded->type_name(), "the actor does not take this type");
+    peer.undelivered.push_back({envelope.recipient(), std::string(decoded->type_name()),
+                                "the actor does not take this type"});
     return;
   }
   peer.last_delivered = envelope.sequence();
   if (peer.inbox_messages >= self.config_.inbox_messages_max) {
     // Its recipients are slower than the peer: refuse rather than hold without bound.
     counters.inbox_overflow.fetch_add(1, std::memory_order_relaxed);
-    dead_letter(envelope.recipient(), decoded->type_name(), "the peer's inbox is full");
+    peer.undelivered.push_back(
+        {envelope.recipient(), std::string(decoded->type_name()), "the peer's inbox is full"});
     return;
   }
   ++peer.inbox_messages;
@@ -250,6 +322,11 @@ void Remoting::Impl::drain_inbox(Peer& peer) {
   peer.delivering = false;
 }
 
+void Remoting::Impl::publish_undelivered(std::vector<UndeliveredMessage> undelivered) {
+  for (UndeliveredMessage& message : undelivered)
+    dead_letter(std::move(message.recipient), message.type_name, message.reason);
+}
+
 void Remoting::Impl::delivery_failed(const Peer& peer, std::string_view what) {
   counters.delivery_exceptions.fetch_add(1, std::memory_order_relaxed);
   self.system_.log(LogLevel::error, "remote",
@@ -259,7 +336,7 @@ void Remoting::Impl::delivery_failed(const Peer& peer, std::string_view what) {
 
 void Remoting::Impl::hand_over(const InboundDeath& death) {
   if (death.watchee.empty()) {
-    node_gone(death.node);
+    node_gone(death.node, death.incarnation_unknown);
   } else {
     watchee_terminated(death.node, death.watchee, death.watchee_uid);
   }

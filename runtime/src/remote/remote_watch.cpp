@@ -1,8 +1,9 @@
 // Death watch across nodes. Watching a remote actor sends a Watch to its node, where the
 // remote-watcher actor (/system/remote-watcher) watches it locally on the watcher's behalf and
 // answers its termination with a DeathNotice. These system messages are numbered, acknowledged
-// and resent until acknowledged, so a lossy network delays them but does not lose them. When a
-// node becomes unreachable or restarts, every watch of its actors fires at once.
+// and resent until acknowledged, so a lossy network delays them but does not lose them; if more
+// than system_messages_max wait unacknowledged, delivery gives up and the peer is quarantined.
+// When a node becomes unreachable or restarts, every watch of its actors fires at once.
 
 #include <fmt/format.h>
 
@@ -19,23 +20,45 @@ std::string Remoting::Impl::watch_key(const NodeAddress& node, std::string_view 
   return fmt::format("{}{}#{}", node.to_string(), path, uid);
 }
 
-void Remoting::Impl::send_system(Peer& peer, proto::SystemMessage message) {
+bool Remoting::Impl::send_system(Peer& peer, proto::SystemMessage message) {
   if (peer.system_unacked.size() >= self.config_.system_messages_max) {
-    self.system_.log(LogLevel::error, "remote",
-                     fmt::format("death watch buffer to {} is full: dropping the oldest",
-                                 peer.address.to_string()));
-    peer.system_unacked.pop_front();
+    // Dropping one would wedge the channel for good: the peer takes system messages only in
+    // sequence, so it would wait for the dropped number forever and refuse all after it.
+    give_up_system_delivery(peer);
+    return false;
   }
   message.set_sequence(peer.system_next_out++);
   peer.system_unacked.push_back(message);
   if (peer.uid == 0) {
     // Sent once the peer's incarnation is known (flush_pending); retries are the tick's.
     if (!peer.handshake_sent) send_handshake(peer);
-    return;
+    return true;
   }
   proto::RemoteFrame frame;
   *frame.mutable_system() = std::move(message);
   send_frame(peer, frame);
+  return true;
+}
+
+void Remoting::Impl::give_up_system_delivery(Peer& peer) {
+  counters.system_delivery_gave_up.fetch_add(1, std::memory_order_relaxed);
+  self.system_.log(LogLevel::error, "remote",
+                   fmt::format("death watch messages to {} unacknowledged over "
+                               "system-messages-max = {}: delivery given up, its watches fire",
+                               peer.address.to_string(), self.config_.system_messages_max));
+  const bool known = peer.uid != 0;
+  if (known) {
+    quarantine(peer, "system message delivery gave up");  // resets the numbering as well
+  } else {
+    // Nothing of them went out: the next round numbers from 1. The departure below guards the
+    // address (NodeRecord::fired_unknown_at) when a watch fires.
+    peer.system_unacked.clear();
+    peer.system_next_out = 1;
+  }
+  std::vector<NodeAddress> gone;
+  std::vector<std::pair<std::string, std::uint64_t>> dead;
+  queue_deaths(peer, gone, dead);
+  peer.inbox.emplace_back(InboundDeath{peer.address, {}, 0, /*incarnation_unknown=*/!known});
 }
 
 void Remoting::Impl::on_system(Peer& peer, const proto::SystemMessage& message,
@@ -85,7 +108,9 @@ void Remoting::Impl::send_death_notice(const NodeAddress& node, const std::strin
   proto::SystemMessage message;
   message.mutable_death_notice()->set_watchee(watchee);
   message.mutable_death_notice()->set_watchee_uid(uid);
-  send_system(*peer, std::move(message));
+  if (send_system(*peer, std::move(message))) return;
+  guard.unlock();
+  drain_inbox(*peer);
 }
 
 namespace {
@@ -102,7 +127,7 @@ void notify_watchers(const OutgoingWatch& watch) {
 
 }  // namespace
 
-void Remoting::Impl::node_gone(const NodeAddress& node) {
+void Remoting::Impl::node_gone(const NodeAddress& node, bool incarnation_unknown) {
   std::vector<OutgoingWatch> fired;
   {
     std::lock_guard guard(watches_mutex);
@@ -114,6 +139,11 @@ void Remoting::Impl::node_gone(const NodeAddress& node) {
         ++it;
       }
     }
+  }
+  // Terminated is final: with no incarnation to quarantine, the address remembers when its
+  // watches fired, and whatever incarnation was up then is refused later (proven_new).
+  if (incarnation_unknown && !fired.empty()) {
+    remember_fired_unknown(node, self.system_.env().clock.now());
   }
   for (const OutgoingWatch& watch : fired)
     notify_watchers(watch);
@@ -156,8 +186,11 @@ void Remoting::watch_remote(const RecipientBase& remote, const ActorAddress& tar
   const std::string key = Impl::watch_key(target.node, target.path, target.uid);
   const UntypedActorRef self = watcher.self_untyped();
   bool gone = false;
+  bool gave_up = false;
+  std::shared_ptr<Peer> peer_held;
   {
     auto [peer, peer_guard] = impl_->locked_peer(target.node);
+    peer_held = peer;
     bool first = false;
     {
       std::lock_guard guard(impl_->watches_mutex);
@@ -176,15 +209,21 @@ void Remoting::watch_remote(const RecipientBase& remote, const ActorAddress& tar
       }
       ORRERY_ASSERT(!watch.watchers.empty(), "a watch is held only for its watchers");
     }
-    gone = (peer->uid != 0 && !peer->reachable) || impl_->stopped.load(std::memory_order_acquire);
+    // A node whose latest incarnation was quarantined is gone until a new one is adopted: the
+    // watch fires now rather than after a handshake it cannot complete (Akka answers a Watch to
+    // a quarantined association with an address-terminated notification).
+    ORRERY_ASSERT(peer->uid == 0 || !impl_->is_gone(target.node),
+                  "an adopted incarnation is never gone");
+    gone = impl_->is_gone(target.node) || impl_->stopped.load(std::memory_order_acquire);
     if (!gone && first) {
       proto::SystemMessage message;
       message.mutable_watch()->set_watchee(target.path);
       message.mutable_watch()->set_watchee_uid(target.uid);
       message.mutable_watch()->set_watcher(watcher.path());
-      impl_->send_system(*peer, std::move(message));
+      gave_up = !impl_->send_system(*peer, std::move(message));
     }
   }
+  if (gave_up) impl_->drain_inbox(*peer_held);  // the watch just made fires with the rest
   if (gone) impl_->watchee_terminated(target.node, target.path, target.uid);
 }
 
@@ -212,7 +251,9 @@ void Remoting::unwatch_remote(const ActorAddress& target, CellBase& watcher) {
   message.mutable_unwatch()->set_watchee(target.path);
   message.mutable_unwatch()->set_watchee_uid(target.uid);
   message.mutable_unwatch()->set_watcher(watcher.path());
-  impl_->send_system(*peer, std::move(message));
+  if (impl_->send_system(*peer, std::move(message))) return;
+  peer_guard.unlock();
+  impl_->drain_inbox(*peer);
 }
 
 std::size_t Remoting::watches_held() const {

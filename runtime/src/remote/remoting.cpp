@@ -41,6 +41,7 @@ RemotingPtr Remoting::start(ActorSystem& system, Transport& transport, RemoteCon
       "unreachable_after must be longer than the heartbeat interval");
   system.exported_refs().set_limit(config.exported_refs_max);
   auto* remoting = new Remoting(system, transport, config);
+  remoting->impl_->started_at = system.env().clock.now();
   remoting->add_ref();
   transport.attach(*remoting);
   system.set_ref_context(remoting);
@@ -130,7 +131,10 @@ RemoteStats Remoting::stats() const {
                      get(c.messages_refused_overflow),
                      get(c.messages_refused_too_large),
                      get(c.messages_refused_closed),
-                     get(c.refusing_unreachable)};
+                     get(c.refusing_unreachable),
+                     get(c.system_delivery_gave_up),
+                     get(c.refused_unproven),
+                     get(c.quarantined_unproven)};
 }
 
 std::uint64_t Remoting::peer_uid(const NodeAddress& peer) const {
@@ -144,7 +148,7 @@ bool Remoting::reachable(const NodeAddress& peer) const {
   std::shared_ptr<Peer> found = impl_->find_peer(peer);
   if (found == nullptr) return false;
   std::lock_guard guard(found->mutex);
-  return found->uid != 0 && found->reachable;
+  return found->uid != 0;  // a quarantined incarnation is forgotten: the uid is 0 again
 }
 
 std::size_t Remoting::peer_count() const {
@@ -195,6 +199,7 @@ void Remoting::Impl::send_handshake(Peer& peer) {
   set_address(*frame.mutable_handshake()->mutable_from(), self.address_);
   frame.mutable_handshake()->set_to_system(peer.address.system);
   const Instant now = self.system_.env().clock.now();
+  frame.mutable_handshake()->set_age_ms(age_ms(now));
   if (!peer.handshake_sent) {
     peer.handshake_started_at = now;
     peer.handshake_attempts = 0;
@@ -204,6 +209,19 @@ void Remoting::Impl::send_handshake(Peer& peer) {
   ++peer.handshake_attempts;
   counters.handshake_attempts.fetch_add(1, std::memory_order_relaxed);
   send_frame(peer, frame);
+}
+
+void Remoting::Impl::resend_handshake(Peer& peer) {
+  const Instant now = self.system_.env().clock.now();
+  if (!peer.handshake_sent || now - peer.handshake_sent_at >= self.config_.heartbeat_interval) {
+    send_handshake(peer);
+  }
+}
+
+std::uint64_t Remoting::Impl::age_ms(Instant now) const {
+  ORRERY_ASSERT(now >= started_at, "the monotonic clock never goes back");
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(now - started_at).count());
 }
 
 namespace {

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <variant>
 #include <vector>
@@ -46,6 +47,15 @@ struct RefusedMessage {
   std::string reason;
 };
 
+/// An inbound message that cannot be delivered (no such actor, undecodable, a full inbox): it
+/// goes to dead letters once the peer's lock is released, because publishing reaches the event
+/// stream's subscribers, and a subscriber may be a remote ref that sends to this very peer.
+struct UndeliveredMessage {
+  std::string recipient;  // the local path the envelope named
+  std::string type_name;
+  std::string reason;
+};
+
 /// A message admitted for delivery (its sequence used up), handed to its recipient after the
 /// peer's lock is released: delivery may run user code (an ask's continuation) that sends again.
 struct InboundMessage {
@@ -60,6 +70,9 @@ struct InboundDeath {
   NodeAddress node;
   std::string watchee;  // empty: every watch on `node` fires
   std::uint64_t watchee_uid = 0;
+  // For a departure: the node's incarnation was unknown (a handshake or system message delivery
+  // gave up before any answer), so if a watch fires, the address is guarded (NodeRecord).
+  bool incarnation_unknown = false;
 };
 
 /// What a peer's inbox holds, in admission order.
@@ -89,18 +102,38 @@ struct Peer {
   std::uint64_t last_delivered = 0;  // envelopes from its current incarnation
   Instant last_heard{};
   bool heard = false;
-  bool reachable = true;
   std::deque<PendingEnvelope> pending;
   // User messages the transport refused under this lock; whoever releases it publishes them.
   std::vector<RefusedMessage> refused;
+  // Inbound messages found undeliverable under this lock; whoever releases it dead-letters them.
+  std::vector<UndeliveredMessage> undelivered;
   // Since when every frame to the peer was refused (overflow, too_large): a link that takes
   // nothing for unreachable_after is given up like a silent peer (associations.cpp).
   bool refusing = false;
   Instant refusing_since{};
-  // Death watch messages: numbered, acknowledged, resent until acknowledged.
+  // Death watch messages: numbered, acknowledged, resent until acknowledged. While the peer's
+  // incarnation is unknown nothing of them went out, and they are numbered from 1: the peer
+  // expects 1 first from this incarnation (asserted when it is adopted).
   std::uint64_t system_next_out = 1;
   std::deque<proto::SystemMessage> system_unacked;
   std::uint64_t system_next_in = 1;
+};
+
+/// What this node remembers of a remote address apart from its peer entry (which is forgotten
+/// when idle): the incarnations it quarantined, whether the latest known one is gone, and whether
+/// watches fired while no incarnation was known. Bounded in nodes (quarantined_nodes_max): the
+/// record changed least recently is forgotten first.
+struct NodeRecord {
+  std::deque<std::uint64_t> quarantined;  // oldest first, at most quarantined_max
+  // The latest incarnation known was quarantined and no newer one has been adopted since: a new
+  // watch of an actor there fires at once (Akka: a Watch to a quarantined association).
+  bool gone = false;
+  // Watches of the address fired while its incarnation was unknown (a handshake that timed
+  // out): whatever incarnation was running then is the one reported Terminated. One that answers
+  // later is adopted only if its handshake shows it started after this instant (age_ms);
+  // otherwise it is quarantined. Kept until a newer incarnation is adopted.
+  std::optional<Instant> fired_unknown_at;
+  std::uint64_t touched = 0;  // recency stamp: the record changed least recently goes first
 };
 
 /// A watch this node holds on a remote actor (one incarnation of it, or uid 0: whatever lives
@@ -152,12 +185,16 @@ struct RemoteCounters {
   std::atomic<std::uint64_t> messages_refused_too_large{0};
   std::atomic<std::uint64_t> messages_refused_closed{0};
   std::atomic<std::uint64_t> refusing_unreachable{0};
+  std::atomic<std::uint64_t> system_delivery_gave_up{0};
+  std::atomic<std::uint64_t> refused_unproven{0};
+  std::atomic<std::uint64_t> quarantined_unproven{0};
 };
 
 struct Remoting::Impl {
   explicit Impl(Remoting& remoting) : self(remoting) {}
 
   Remoting& self;
+  Instant started_at{};  // this incarnation's remoting came up: its age goes into handshakes
   std::atomic<bool> stopped{false};
   // Exported refs forgotten over exported_refs_max that a tick has logged already.
   std::atomic<std::uint64_t> evictions_logged{0};
@@ -170,10 +207,12 @@ struct Remoting::Impl {
   std::mutex peers_mutex;  // the map's shape; each Peer has its own lock
   std::map<NodeAddress, std::shared_ptr<Peer>> peers;
 
-  // Quarantined incarnations by node, oldest first; kept apart from the peers so that removing
-  // an idle peer never forgets them. Bounded per node and in nodes (RemoteConfig).
+  // What is remembered per remote address (quarantined incarnations, gone, the guard after a
+  // handshake timeout); kept apart from the peers so that removing an idle peer never forgets
+  // it. Bounded per node and in nodes (RemoteConfig). Taken under a peer's lock, never around one.
   mutable std::mutex quarantine_mutex;
-  std::map<NodeAddress, std::deque<std::uint64_t>> quarantined;
+  std::map<NodeAddress, NodeRecord> node_records;
+  std::uint64_t records_touched = 0;  // under quarantine_mutex
 
   // Lock order: a peer's mutex, then watches_mutex (watch_remote, unwatch_remote); never the
   // other way round.
@@ -200,12 +239,18 @@ struct Remoting::Impl {
   /// caller's (send_envelope). Peer locked.
   SendStatus send_frame(Peer& peer, proto::RemoteFrame& frame);
   void send_handshake(Peer& peer);  // peer locked
-  void flush_pending(Peer& peer);   // peer locked
+  /// How long this incarnation's remoting has been up, as handshakes tell it.
+  std::uint64_t age_ms(Instant now) const;
+  /// Asks the peer for its handshake again, at most once per heartbeat interval. Peer locked.
+  void resend_handshake(Peer& peer);
+  void flush_pending(Peer& peer);  // peer locked
   /// Sends a user message; if the transport refuses its frame, the message is counted and
   /// queued in `peer.refused` for publish_refused. Peer locked, uid known.
   void send_envelope(Peer& peer, PendingEnvelope envelope);
   /// Dead-letters (and logs, rate-limited) refused messages. No remoting lock held.
   void publish_refused(std::vector<RefusedMessage> refused);
+  /// Dead-letters inbound messages that could not be delivered. No remoting lock held.
+  void publish_undelivered(std::vector<UndeliveredMessage> undelivered);
   /// Once per tick: one line for the refused messages over send_refusals_logged_max.
   void log_refusals();
   IntrusivePtr<RecipientBase> recipient(const std::string& path);
@@ -213,9 +258,14 @@ struct Remoting::Impl {
   // inbound.cpp
   /// Checks a parsed frame against what this node knows; false (counted, logged) if refused.
   bool admit_frame(const NodeAddress& from, const proto::RemoteFrame& frame);
-  /// A frame showed `incarnation`; returns false if it is quarantined. Quarantines the previous
-  /// one when it differs; `gone` collects what watchers must hear.
-  bool adopt(Peer& peer, std::uint64_t incarnation, std::vector<NodeAddress>& gone);
+  /// A frame showed its sender's incarnation; returns false if the frame is not taken from it.
+  /// Quarantines the previous one when it differs; `gone` collects what watchers must hear.
+  bool adopt(Peer& peer, const proto::RemoteFrame& frame, std::vector<NodeAddress>& gone);
+  /// With the address guarded (NodeRecord::fired_unknown_at), whether the frame's unknown
+  /// incarnation proves it started after the watches fired; if its handshake shows it did not,
+  /// it is quarantined. Peer locked, its uid unknown.
+  bool proven_new(Peer& peer, const proto::RemoteFrame& frame, Instant fired_at,
+                  std::vector<NodeAddress>& gone);
   void handle_body(Peer& peer, const proto::RemoteFrame& frame,
                    std::vector<std::pair<std::string, std::uint64_t>>& dead);  // peer locked
   void deliver(Peer& peer, const proto::Envelope& envelope);  // peer locked: admits to the inbox
@@ -233,10 +283,20 @@ struct Remoting::Impl {
 
   // associations.cpp
   bool is_quarantined(const NodeAddress& node, std::uint64_t incarnation) const;
+  /// The latest incarnation known at `node` was quarantined and no newer one adopted since.
+  bool is_gone(const NodeAddress& node) const;
+  std::optional<Instant> fired_unknown_at(const NodeAddress& node) const;
+  /// Watches of `node` fired while its incarnation was unknown (see NodeRecord).
+  void remember_fired_unknown(const NodeAddress& node, Instant when);
+  /// A new incarnation of `node` was adopted: it is neither gone nor guarded any more.
+  void forget_gone(const NodeAddress& node);
   /// Quarantines the peer's current incarnation for good (peer locked): nothing from it is
   /// delivered again, and the peer is told. Its watchers must then hear `node_gone`.
   void quarantine(Peer& peer, std::string_view why);
-  void remember_quarantined(const NodeAddress& node, std::uint64_t incarnation);
+  /// Remembers `incarnation` as quarantined; with `latest` it is the newest one known (gone).
+  void remember_quarantined(const NodeAddress& node, std::uint64_t incarnation, bool latest);
+  /// The record of `node` (made if need be), touched; evicts the stalest over the bound.
+  NodeRecord& touch_record(const NodeAddress& node);  // quarantine_mutex held
   /// Tells `node` that its incarnation `incarnation` is quarantined here (rate-limited per peer).
   void send_quarantine_notice(Peer& peer, std::uint64_t incarnation);  // peer locked
   /// Starts or repeats the handshake when its backoff allows; true if it gave up (timed out).
@@ -252,13 +312,19 @@ struct Remoting::Impl {
   void dead_letter(std::string recipient, std::string_view type, std::string_view reason);
 
   // remote_watch.cpp
-  void send_system(Peer& peer, proto::SystemMessage message);  // peer locked
+  /// Numbers, keeps and sends a system message; false if delivery to the peer gave up instead
+  /// (system_messages_max unacknowledged): the caller then drains the peer's inbox once it
+  /// released the peer's lock, so that the watches fire. Peer locked.
+  [[nodiscard]] bool send_system(Peer& peer, proto::SystemMessage message);
+  /// Gives up delivering system messages to the peer: quarantines its incarnation (or, unknown,
+  /// guards the address) and queues its departure in its inbox. Peer locked.
+  void give_up_system_delivery(Peer& peer);
   void on_system(Peer& peer, const proto::SystemMessage& message,
                  std::vector<std::pair<std::string, std::uint64_t>>& dead);
   void on_system_ack(Peer& peer, std::uint64_t up_to);
   void send_death_notice(const NodeAddress& node, const std::string& watchee, std::uint64_t uid);
   /// Every watch on `node`'s actors fires (it is unreachable or gone).
-  void node_gone(const NodeAddress& node);
+  void node_gone(const NodeAddress& node, bool incarnation_unknown = false);
   /// The watch of one remote actor fires.
   void watchee_terminated(const NodeAddress& node, const std::string& watchee, std::uint64_t uid);
   static std::string watch_key(const NodeAddress& node, std::string_view path, std::uint64_t uid);

@@ -43,7 +43,9 @@ struct RemoteConfig {
   Duration unreachable_after = std::chrono::seconds(5);
   /// How long a handshake may go unanswered (Akka's `handshake-timeout`). Then the messages
   /// buffered for it go to dead letters and watches of the peer's actors fire, as for an
-  /// unreachable peer.
+  /// unreachable peer. Terminated stays final: an incarnation that was already up then is
+  /// quarantined when it answers later; one that started afterwards is adopted (its handshake
+  /// tells its age; docs/remoting.md).
   Duration handshake_timeout = std::chrono::seconds(10);
   /// The first handshake retry comes this long after the first attempt; each next one waits
   /// twice as long, up to `handshake_retry_interval_max` (checked at each heartbeat tick).
@@ -57,11 +59,14 @@ struct RemoteConfig {
   /// Inbound messages admitted per peer and not yet handed to their recipients (a recipient
   /// that runs user code on delivery holds up the rest); more go to dead letters.
   std::uint32_t inbox_messages_max = 100'000;
-  /// Unacknowledged system messages (death watch) held per peer.
+  /// Unacknowledged system messages (death watch) held per peer. One more and delivery gives
+  /// up (Akka's system-message delivery give-up): the peer's incarnation is quarantined and its
+  /// watches fire, rather than a message be dropped that the peer would wait for forever.
   std::uint32_t system_messages_max = 10'000;
   /// Old incarnations remembered per peer as quarantined.
   std::uint32_t quarantined_max = 64;
-  /// Nodes whose quarantined incarnations are remembered (the lowest address goes first).
+  /// Nodes whose quarantined incarnations are remembered (the one changed least recently goes
+  /// first).
   std::uint32_t quarantined_nodes_max = 1'024;
   /// Non-actor refs (ask reply slots, message adapters) written to the wire and kept findable
   /// for replies; beyond this the oldest are forgotten (their replies then dead-letter).
@@ -108,6 +113,12 @@ struct RemoteStats {
   std::uint64_t messages_refused_too_large = 0;  // above the transport's frame size limit
   std::uint64_t messages_refused_closed = 0;     // the transport was shut down
   std::uint64_t refusing_unreachable = 0;  // peers given up: every frame refused unreachable_after
+  std::uint64_t system_delivery_gave_up = 0;  // over system_messages_max unacknowledged: given up
+  // After watches fired for a handshake that timed out (the incarnation unknown): frames from an
+  // unknown incarnation dropped until its handshake tells its age, and incarnations quarantined
+  // because they were up when the watches fired (counted in quarantines as well).
+  std::uint64_t refused_unproven = 0;
+  std::uint64_t quarantined_unproven = 0;
 };
 
 class Remoting;
