@@ -28,6 +28,9 @@ struct BenchEnvConfig {
   std::uint32_t workers = 2;
   /// None: a null transport (the local benchmarks).
   std::optional<GrpcTransportConfig> transport;
+  /// An existing directory to use as the storage root (the caller keeps and removes it); empty:
+  /// a fresh scratch directory, removed with the env.
+  std::string storage_root;
 };
 
 /// A ProductionEnv and its scratch storage root; asserts that the env could be created.
@@ -36,9 +39,12 @@ class BenchEnv {
   explicit BenchEnv(BenchEnvConfig config);
   Env& env() noexcept { return production_->env(); }
   ProductionEnv& production() noexcept { return *production_; }
+  /// The storage root: the given directory or the scratch one.
+  const std::string& storage_root() const noexcept { return root_; }
 
  private:
   ScratchDirectory storage_root_;
+  std::string root_;
   std::unique_ptr<ProductionEnv> production_;
 };
 

@@ -63,6 +63,7 @@ struct Shared {
 
   std::mutex mutex;
   std::deque<Op> ops;         // under mutex
+  PostgresStore::Stats stats;  // under mutex
   bool drain_posted = false;  // under mutex
 
   /// The drain task's body: runs (or fails, when !run) every op queued when it started.

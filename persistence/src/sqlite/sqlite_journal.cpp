@@ -153,6 +153,10 @@ void StoreCore::commit_batch(std::vector<QueuedWrite> batch) {
   while (batch.size() > largest &&
          !counters_.batch_writes_largest.compare_exchange_weak(largest, batch.size())) {
   }
+  {
+    std::lock_guard lock(counters_.sizes_mutex);
+    ++counters_.transactions_by_writes[batch.size()];
+  }
   for (std::size_t i = 0; i < batch.size(); ++i) {
     if (refusals[i]) {
       counters_.writes_refused.fetch_add(1, std::memory_order_relaxed);
