@@ -28,6 +28,10 @@ double median(std::vector<double>& values);
 /// The value at fraction `q` (0..1) of sorted `values`, nearest rank.
 double quantile(const std::vector<double>& sorted_values, double q);
 
+/// CPU seconds this process used so far, user and system, every thread (getrusage): beside a
+/// wall-clock figure it says whether a run waited or worked (on a shared machine, both).
+double process_cpu_seconds();
+
 /// Resident bytes of this process, from /proc/self/statm.
 std::uint64_t resident_bytes();
 

@@ -22,9 +22,14 @@ std::string persist_detail(const PersistFigures& f, const JournalRecord& record)
   const double p99_in_syncs = f.latency_p99_s / f.fdatasync_s;
   return fmt::format(
       "persist latency p50 {:.2f} ms, p99 {:.2f} ms; one fdatasync {:.3f} ms (p99 = {:.1f} "
-      "fdatasyncs; target <= 3); {}",
+      "fdatasyncs; target <= 3); cpu {:.1f} us/event; {}",
       f.latency_p50_s * 1e3, f.latency_p99_s * 1e3, f.fdatasync_s * 1e3, p99_in_syncs,
-      describe_batches(record.transactions_by_writes));
+      f.cpu_us_per_event, describe_batches(record.transactions_by_writes));
+}
+
+std::string peer_detail(const PeerFigures& peer, const JournalRecord& record) {
+  return fmt::format("cpu {:.1f} us/event; ours' {}", peer.cpu_us_per_event,
+                     describe_batches(record.transactions_by_writes));
 }
 
 /// journal.persist or journal.persist.relaxed: ours and raw SQLite sharing ours' last record.
@@ -52,15 +57,19 @@ Benchmark sqlite_persist(std::string name, bool synchronous_full) {
   b.peer_name = "raw-sqlite";
   b.peer = [record, ensure_record, synchronous_full](const RunScale& s) {
     ensure_record(s);
-    const double rate = raw_sqlite::journal_persist(persist_spec(s, synchronous_full), *record, false);
-    return Measurement{rate, "ours' " + describe_batches(record->transactions_by_writes)};
+    const PeerFigures peer =
+        raw_sqlite::journal_persist(persist_spec(s, synchronous_full), *record, false);
+    return Measurement{peer.events_per_s, peer_detail(peer, *record)};
   };
   b.asides.push_back(
       {"raw-sqlite+checks", [record, ensure_record, synchronous_full](const RunScale& s) {
          ensure_record(s);
-         const double rate =
+         const PeerFigures peer =
              raw_sqlite::journal_persist(persist_spec(s, synchronous_full), *record, true);
-         return Measurement{rate, "also ours' per-write savepoint and highest read"};
+         return Measurement{peer.events_per_s,
+                            fmt::format("with ours' per-write savepoint and highest read; cpu "
+                                        "{:.1f} us/event",
+                                        peer.cpu_us_per_event)};
        }});
   b.repetitions = 3;
   return b;
@@ -139,8 +148,10 @@ Benchmark journal_postgres() {
   b.ours = [record](const RunScale& s) {
     const PersistFigures f = ours::journal_postgres(postgres_spec(s), *record);
     return Measurement{f.events_per_s,
-                       fmt::format("persist latency p50 {:.2f} ms, p99 {:.2f} ms; {}",
+                       fmt::format("persist latency p50 {:.2f} ms, p99 {:.2f} ms; cpu {:.1f} "
+                                   "us/event; {}",
                                    f.latency_p50_s * 1e3, f.latency_p99_s * 1e3,
+                                   f.cpu_us_per_event,
                                    describe_batches(record->transactions_by_writes))};
   };
   b.peer_name = "raw-libpq";
@@ -148,8 +159,8 @@ Benchmark journal_postgres() {
     const JournalSpec spec = postgres_spec(s);
     if (record->events != std::uint64_t{spec.actors} * spec.events_per_actor)
       ours::journal_postgres(spec, *record);  // --only peer: ours' groups, unmeasured
-    return Measurement{raw_libpq::journal_persist(spec, *record),
-                       "ours' " + describe_batches(record->transactions_by_writes)};
+    const PeerFigures peer = raw_libpq::journal_persist(spec, *record);
+    return Measurement{peer.events_per_s, peer_detail(peer, *record)};
   };
   b.repetitions = 3;
   b.skip_reason = [] { return postgres_unavailable(); };

@@ -85,12 +85,14 @@ EntityRun run_entities(ActorSystem& system, const persistence::Stores& stores,
         persisting_entity(stores, entity_id(i), blob, &slots[i], &recovered, &done), entity_id(i)));
   }
   recovered.wait();
+  const double cpu_before = process_cpu_seconds();
   const Stopwatch stopwatch;
   for (const ActorRef<Step>& entity : entities)
     entity.tell(Step{});
   done.wait();
   EntityRun run;
   run.seconds = stopwatch.elapsed_s();
+  run.cpu_seconds = process_cpu_seconds() - cpu_before;
   run.latencies_ns.reserve(std::uint64_t{actors} * events_per_actor);
   for (const EntitySlot& slot : slots) {
     ORRERY_ASSERT(slot.latencies_ns.size() == events_per_actor, "every persist was acknowledged");

@@ -66,6 +66,7 @@ namespace orrery::bench {
 /// One run of persisting entities: the measured span and every persist's latency.
 struct EntityRun {
   double seconds = 0;
+  double cpu_seconds = 0;           // the process's, in the span
   std::vector<float> latencies_ns;  // sorted
 };
 

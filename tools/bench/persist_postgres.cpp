@@ -73,6 +73,7 @@ PersistFigures journal_postgres(const JournalSpec& spec, JournalRecord& record) 
     std::vector<double> latencies(run.latencies_ns.begin(), run.latencies_ns.end());
     figures.latency_p50_s = quantile(latencies, 0.5) / 1e9;
     figures.latency_p99_s = quantile(latencies, 0.99) / 1e9;
+    figures.cpu_us_per_event = run.cpu_seconds * 1e6 / static_cast<double>(events);
     stats = (*store)->stats();
     system->terminate();
     ORRERY_ASSERT(system->when_terminated().get().ok(), "the benchmark's system terminates");

@@ -51,6 +51,14 @@ struct PersistFigures {
   /// One fdatasync (median of a few) of an appended page in the same directory, same run.
   double fdatasync_s = 0;
   std::uint64_t transactions = 0;
+  /// Process CPU time (every thread) in the span, per event.
+  double cpu_us_per_event = 0;
+};
+
+/// A peer's figures: its rate, and its CPU time per event in the span.
+struct PeerFigures {
+  double events_per_s = 0;
+  double cpu_us_per_event = 0;
 };
 
 /// The median duration of `count` appends of a 4 KiB page to a fresh file in `directory`, each
@@ -71,13 +79,13 @@ namespace raw_sqlite {
 /// The same rows in the same transactions through the sqlite3 C API, same schema and pragmas.
 /// With `checks`, also what ours does per write (a savepoint, reading the highest sequence
 /// number): an aside that shows what those cost. Events per second.
-double journal_persist(const JournalSpec& spec, const JournalRecord& record, bool checks);
+PeerFigures journal_persist(const JournalSpec& spec, const JournalRecord& record, bool checks);
 }  // namespace raw_sqlite
 
 namespace raw_libpq {
 /// The same rows in the same transactions through libpq, with the statements PostgresStore
 /// sends (one PQexecParams round trip each). Events per second.
-double journal_persist(const JournalSpec& spec, const JournalRecord& record);
+PeerFigures journal_persist(const JournalSpec& spec, const JournalRecord& record);
 }  // namespace raw_libpq
 
 /// journal.replay's file: one entity (entity_id(0)) with `events` events of ours' Blob, written

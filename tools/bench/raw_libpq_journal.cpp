@@ -151,7 +151,7 @@ void commit_group(PGconn* c, const Sql& sql, const JournalRecord& record,
 
 }  // namespace
 
-double journal_persist(const JournalSpec& spec, const JournalRecord& record) {
+PeerFigures journal_persist(const JournalSpec& spec, const JournalRecord& record) {
   ORRERY_ASSERT(!record.transactions_by_writes.empty(), "the peer replays ours' groups");
   const std::string schema = fresh_bench_schema("peer");
   {
@@ -169,6 +169,7 @@ double journal_persist(const JournalSpec& spec, const JournalRecord& record) {
   std::uint32_t next = 0;
   std::uint64_t written = 0;
   std::vector<Entity*> group;
+  const double cpu_before = process_cpu_seconds();
   const Stopwatch stopwatch;
   for (const auto& [size, transactions] : record.transactions_by_writes) {
     ORRERY_ASSERT(size <= spec.actors, "a group holds one write per entity at most");
@@ -183,13 +184,15 @@ double journal_persist(const JournalSpec& spec, const JournalRecord& record) {
     }
   }
   const double seconds = stopwatch.elapsed_s();
+  const double cpu_seconds = process_cpu_seconds() - cpu_before;
   const std::uint64_t events = std::uint64_t{spec.actors} * spec.events_per_actor;
   ORRERY_ASSERT(written == events, "the peer wrote as many events as ours");
   PGresult* count = exec(c, fmt::format("SELECT count(*) FROM {}.events", schema), {});
   ORRERY_ASSERT(std::stoull(PQgetvalue(count, 0, 0)) == events, "the peer's schema holds every event");
   PQclear(count);
   PQfinish(c);
-  return static_cast<double>(events) / seconds;
+  return PeerFigures{static_cast<double>(events) / seconds,
+                     cpu_seconds * 1e6 / static_cast<double>(events)};
 }
 
 }  // namespace orrery::bench::raw_libpq

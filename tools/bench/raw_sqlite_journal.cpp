@@ -87,7 +87,7 @@ void write_one(Connection& c, WriteStatements& s, const JournalRecord& record, E
 
 }  // namespace
 
-double journal_persist(const JournalSpec& spec, const JournalRecord& record, bool checks) {
+PeerFigures journal_persist(const JournalSpec& spec, const JournalRecord& record, bool checks) {
   ORRERY_ASSERT(!record.transactions_by_writes.empty(), "the peer replays ours' transactions");
   const ScratchDirectory directory;
   Connection c(directory.path() + "/journal.db", spec.synchronous_full);
@@ -102,6 +102,7 @@ double journal_persist(const JournalSpec& spec, const JournalRecord& record, boo
   // taking entities round robin does the same, and every entity ends with its quota.
   std::uint32_t next = 0;
   std::uint64_t written = 0;
+  const double cpu_before = process_cpu_seconds();
   const Stopwatch stopwatch;
   for (const auto& [size, transactions] : record.transactions_by_writes) {
     ORRERY_ASSERT(size <= spec.actors, "a batch holds one write per entity at most");
@@ -116,11 +117,13 @@ double journal_persist(const JournalSpec& spec, const JournalRecord& record, boo
     }
   }
   const double seconds = stopwatch.elapsed_s();
+  const double cpu_seconds = process_cpu_seconds() - cpu_before;
   const std::uint64_t events = std::uint64_t{spec.actors} * spec.events_per_actor;
   ORRERY_ASSERT(written == events, "the peer wrote as many events as ours");
   ORRERY_ASSERT(c.query_int64("SELECT count(*) FROM events") == static_cast<std::int64_t>(events),
                 "the peer's file holds every event");
-  return static_cast<double>(events) / seconds;
+  return PeerFigures{static_cast<double>(events) / seconds,
+                     cpu_seconds * 1e6 / static_cast<double>(events)};
 }
 
 }  // namespace orrery::bench::raw_sqlite
