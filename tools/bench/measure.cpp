@@ -48,6 +48,10 @@ double process_cpu_seconds() {
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
+std::uint64_t heap_bytes_in_use() {
+  return static_cast<std::uint64_t>(mallinfo2().uordblks);
+}
+
 void release_free_memory() {
   malloc_trim(0);
 }

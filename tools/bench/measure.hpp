@@ -35,6 +35,10 @@ double process_cpu_seconds();
 /// Resident bytes of this process, from /proc/self/statm.
 std::uint64_t resident_bytes();
 
+/// Bytes malloc has handed out and not had back (mallinfo2's uordblks): live heap, without
+/// the free pages and fragments a resident-set delta also counts.
+std::uint64_t heap_bytes_in_use();
+
 /// Hands freed heap pages back to the OS (malloc_trim), so that a following resident_bytes()
 /// delta counts new pages rather than reused ones.
 void release_free_memory();

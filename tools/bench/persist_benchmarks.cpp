@@ -7,6 +7,7 @@
 
 #include "benchmark.hpp"
 #include "persist_workloads.hpp"
+#include "sim_workloads.hpp"
 
 namespace orrery::bench {
 namespace {
@@ -122,11 +123,13 @@ Benchmark persist_bytes() {
       "resident bytes per idle recovered persistent actor (int64 state, one event, SqliteStore), "
       "100,000 of them; peer: our plain actor with the same int64 (target <= 2x: ratio >= 0.5)";
   b.ours = [](const RunScale& s) {
-    return Measurement{ours::persistent_actor_bytes(idle_entities(s)), {}};
+    const ours::ActorBytes bytes = ours::persistent_actor_bytes(idle_entities(s));
+    return Measurement{bytes.resident, fmt::format("live heap {:.0f} B/actor", bytes.heap)};
   };
   b.peer_name = "plain-actor";
   b.peer = [](const RunScale& s) {
-    return Measurement{ours::plain_actor_bytes(idle_entities(s)), {}};
+    const ours::ActorBytes bytes = ours::plain_actor_bytes(idle_entities(s));
+    return Measurement{bytes.resident, fmt::format("live heap {:.0f} B/actor", bytes.heap)};
   };
   b.repetitions = 3;
   return b;
@@ -167,6 +170,45 @@ Benchmark journal_postgres() {
   return b;
 }
 
+simulated::SimPersistSpec sim_persist_spec(const RunScale& s) {
+  simulated::SimPersistSpec spec;
+  spec.span = s.quick ? std::chrono::seconds(5) : std::chrono::seconds(60);
+  return spec;
+}
+
+Benchmark sim_persist() {
+  auto last = std::make_shared<simulated::SimPersistFigures>();
+  Benchmark b;
+  b.name = "sim.persist";
+  b.unit = "events/s";
+  b.better = Better::higher;
+  b.summary =
+      "in the simulator: 100 persistent actors on 3 nodes (SqliteStore on SimDisk) each persisting "
+      "every 100 ms under a generated fault plan, acknowledged events per wall second; peer: a "
+      "bare (time, sequence) heap loop making as many callbacks per event as ours' world did";
+  b.ours = [last](const RunScale& s) {
+    *last = simulated::persist_under_faults(sim_persist_spec(s));
+    return Measurement{
+        last->events_per_wall_s,
+        fmt::format("{:.0f} simulated s per wall s (target >= 200); cpu {:.1f} us/event; {} "
+                    "events, {} world steps ({:.1f} per event), {} node restarts",
+                    last->sim_per_wall, last->cpu_us_per_event, last->events, last->steps,
+                    static_cast<double>(last->steps) / static_cast<double>(last->events),
+                    last->restarts)};
+  };
+  b.peer_name = "bare-event-loop";
+  b.peer = [last](const RunScale& s) {
+    if (last->events == 0) *last = simulated::persist_under_faults(sim_persist_spec(s));
+    const double per_event = static_cast<double>(last->steps) / static_cast<double>(last->events);
+    const double callbacks_per_s = simulated::bare_loop_rate(100, last->steps);
+    return Measurement{callbacks_per_s / per_event,
+                       fmt::format("{:.1f}M callbacks/s, {:.1f} per event", callbacks_per_s / 1e6,
+                                   per_event)};
+  };
+  b.repetitions = 3;
+  return b;
+}
+
 }  // namespace
 
 std::vector<Benchmark> persist_benchmarks() {
@@ -176,6 +218,7 @@ std::vector<Benchmark> persist_benchmarks() {
   list.push_back(journal_replay());
   list.push_back(persist_bytes());
   list.push_back(journal_postgres());
+  list.push_back(sim_persist());
   return list;
 }
 

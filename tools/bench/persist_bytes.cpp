@@ -57,7 +57,7 @@ void write_one_event_each(Node& node, SqliteStore& store, std::uint32_t entities
 
 }  // namespace
 
-double persistent_actor_bytes(std::uint32_t entities) {
+ActorBytes persistent_actor_bytes(std::uint32_t entities) {
   Node node;
   auto store = SqliteStore::open(node.bench_env.env(), {.path = "bytes.db", .owner = "bench-bytes"});
   ORRERY_ASSERT(store.ok(), "the benchmark's SqliteStore opens");
@@ -71,6 +71,7 @@ double persistent_actor_bytes(std::uint32_t entities) {
   refs.reserve(entities);
   release_free_memory();
   const std::uint64_t before = resident_bytes();
+  const std::uint64_t heap_before = heap_bytes_in_use();
   for (std::uint32_t i = 0; i < entities; ++i) {
     refs.push_back(node.system->spawn(
         persisting_entity(stores, entity_id(i), blob, &idle, &recovered, &never), entity_id(i)));
@@ -78,11 +79,13 @@ double persistent_actor_bytes(std::uint32_t entities) {
   recovered.wait();
   release_free_memory();
   const std::uint64_t after = resident_bytes();
+  const std::uint64_t heap_after = heap_bytes_in_use();
   ORRERY_ASSERT((*store)->stats().writes == entities, "recovery wrote nothing");
-  return static_cast<double>(after - before) / static_cast<double>(entities);
+  return ActorBytes{static_cast<double>(after - before) / static_cast<double>(entities),
+                    static_cast<double>(heap_after - heap_before) / static_cast<double>(entities)};
 }
 
-double plain_actor_bytes(std::uint32_t actors) {
+ActorBytes plain_actor_bytes(std::uint32_t actors) {
   Node node;
   std::vector<ActorRef<Step>> refs;
   refs.reserve(actors);
@@ -90,6 +93,7 @@ double plain_actor_bytes(std::uint32_t actors) {
   CountDown started(actors);
   release_free_memory();
   const std::uint64_t before = resident_bytes();
+  const std::uint64_t heap_before = heap_bytes_in_use();
   for (std::uint32_t i = 0; i < actors; ++i) {
     refs.push_back(
         node.system->spawn(behaviors::setup<Step>([&started](ActorContext<Step>&) {
@@ -101,7 +105,9 @@ double plain_actor_bytes(std::uint32_t actors) {
   started.wait();
   release_free_memory();
   const std::uint64_t after = resident_bytes();
-  return static_cast<double>(after - before) / static_cast<double>(actors);
+  const std::uint64_t heap_after = heap_bytes_in_use();
+  return ActorBytes{static_cast<double>(after - before) / static_cast<double>(actors),
+                    static_cast<double>(heap_after - heap_before) / static_cast<double>(actors)};
 }
 
 }  // namespace orrery::bench::ours

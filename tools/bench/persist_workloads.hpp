@@ -5,6 +5,7 @@
 // JournalRecord: the group-commit sizes its store made, the rows it wrote and the schema it
 // created, so that the peer commits exactly those rows in exactly those transactions.
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -112,10 +113,15 @@ inline constexpr std::uint64_t replay_page_events = 1000;
 namespace ours {
 /// journal.replay: events per second of one entity's recovery from `fixture`.
 double journal_replay(const ReplayFixture& fixture);
-/// persist.bytes: resident bytes per idle persistent entity recovered (one event each).
-double persistent_actor_bytes(std::uint32_t entities);
-/// persist.bytes' peer: resident bytes per plain actor holding the same int64 state.
-double plain_actor_bytes(std::uint32_t actors);
+/// persist.bytes: resident bytes per idle persistent entity recovered (one event each), and
+/// live heap bytes per entity.
+struct ActorBytes {
+  double resident = 0;
+  double heap = 0;
+};
+ActorBytes persistent_actor_bytes(std::uint32_t entities);
+/// persist.bytes' peer: the same for a plain actor holding the same int64 state.
+ActorBytes plain_actor_bytes(std::uint32_t actors);
 }  // namespace ours
 
 namespace raw_sqlite {
@@ -123,6 +129,32 @@ namespace raw_sqlite {
 /// same PersistentEvent columns. Events per second.
 double journal_replay(const ReplayFixture& fixture);
 }  // namespace raw_sqlite
+
+namespace simulated {
+/// sim.persist: `entities` persistent entities spread over `nodes` simulated nodes, each
+/// persisting a `payload_bytes` event every `interval` (simulated), SqliteStore on each node's
+/// SimDisk, under a generated fault plan (crashes, pauses, clock faults) over `span`.
+struct SimPersistSpec {
+  std::uint64_t seed = 11;
+  std::uint32_t nodes = 3;
+  std::uint32_t entities = 100;
+  std::uint32_t payload_bytes = 100;
+  std::chrono::nanoseconds interval = std::chrono::milliseconds(100);
+  std::chrono::nanoseconds span = std::chrono::seconds(60);
+  std::chrono::nanoseconds disk_latency_min = std::chrono::microseconds(20);
+  std::chrono::nanoseconds disk_latency_max = std::chrono::microseconds(200);
+};
+struct SimPersistFigures {
+  double events_per_wall_s = 0;
+  /// Simulated seconds per wall second.
+  double sim_per_wall = 0;
+  std::uint64_t events = 0;  // acknowledged in the span
+  std::uint64_t steps = 0;   // the world's events (callbacks) in the span
+  std::uint64_t restarts = 0;
+  double cpu_us_per_event = 0;  // the process's CPU time in the span
+};
+SimPersistFigures persist_under_faults(const SimPersistSpec& spec);
+}  // namespace simulated
 
 /// Why journal.postgres cannot run here (no server binaries), or empty when it can.
 std::string postgres_unavailable();
