@@ -188,13 +188,13 @@ TEST_CASE("postgres: a sequence number another process stored first fails that w
   // the six were grouped, the committed transactions hold the five writes that committed.
   const PostgresStore::Stats stats = store->stats();
   CHECK(stats.writes == 5);
-  std::uint64_t transactions = 0, writes = 0;
+  std::uint64_t transactions = 0, committed = 0;
   for (const auto& [size, count] : stats.transactions_by_writes) {
     transactions += count;
-    writes += size * count;
+    committed += size * count;
   }
   CHECK(transactions == stats.transactions);
-  CHECK(writes == 5);
+  CHECK(committed == 5);
 }
 
 }  // namespace

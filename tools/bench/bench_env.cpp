@@ -29,6 +29,7 @@ ScratchDirectory::~ScratchDirectory() {
 BenchEnv::BenchEnv(BenchEnvConfig config) {
   ProductionConfig production;
   production.executor.workers = config.workers;
+  if (config.park_at_once) production.executor.spin_before_park = std::chrono::nanoseconds(0);
   root_ = config.storage_root.empty() ? storage_root_.path() : config.storage_root;
   production.storage_root = root_;
   production.log_threshold = LogLevel::error;

@@ -28,6 +28,11 @@ struct BenchEnvConfig {
   std::uint32_t workers = 2;
   /// None: a null transport (the local benchmarks).
   std::optional<GrpcTransportConfig> transport;
+  /// Idle workers park at once instead of spinning first (ThreadPoolConfig::spin_before_park
+  /// 0). The persistence benchmarks set it: with the default spin, on this loaded two-core
+  /// machine, most runs of journal.persist fell into a mode where one worker stayed parked and
+  /// every transaction held one write (see tools/bench/README.md).
+  bool park_at_once = false;
   /// An existing directory to use as the storage root (the caller keeps and removes it); empty:
   /// a fresh scratch directory, removed with the env.
   std::string storage_root;

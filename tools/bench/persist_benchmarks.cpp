@@ -52,7 +52,8 @@ Benchmark sqlite_persist(std::string name, bool synchronous_full) {
       "awaited), SqliteStore WAL synchronous={}; peer: the same rows in ours' group commits",
       mode);
   b.ours = [record, synchronous_full](const RunScale& s) {
-    const PersistFigures figures = ours::journal_persist(persist_spec(s, synchronous_full), *record);
+    const PersistFigures figures =
+        ours::journal_persist(persist_spec(s, synchronous_full), *record);
     return Measurement{figures.events_per_s, persist_detail(figures, *record)};
   };
   b.peer_name = "raw-sqlite";
@@ -153,8 +154,7 @@ Benchmark journal_postgres() {
     return Measurement{f.events_per_s,
                        fmt::format("persist latency p50 {:.2f} ms, p99 {:.2f} ms; cpu {:.1f} "
                                    "us/event; {}",
-                                   f.latency_p50_s * 1e3, f.latency_p99_s * 1e3,
-                                   f.cpu_us_per_event,
+                                   f.latency_p50_s * 1e3, f.latency_p99_s * 1e3, f.cpu_us_per_event,
                                    describe_batches(record->transactions_by_writes))};
   };
   b.peer_name = "raw-libpq";
@@ -166,7 +166,9 @@ Benchmark journal_postgres() {
     return Measurement{peer.events_per_s, peer_detail(peer, *record)};
   };
   b.repetitions = 3;
-  b.skip_reason = [] { return postgres_unavailable(); };
+  b.skip_reason = [] {
+    return postgres_unavailable();
+  };
   return b;
 }
 
@@ -201,9 +203,9 @@ Benchmark sim_persist() {
     if (last->events == 0) *last = simulated::persist_under_faults(sim_persist_spec(s));
     const double per_event = static_cast<double>(last->steps) / static_cast<double>(last->events);
     const double callbacks_per_s = simulated::bare_loop_rate(100, last->steps);
-    return Measurement{callbacks_per_s / per_event,
-                       fmt::format("{:.1f}M callbacks/s, {:.1f} per event", callbacks_per_s / 1e6,
-                                   per_event)};
+    return Measurement{
+        callbacks_per_s / per_event,
+        fmt::format("{:.1f}M callbacks/s, {:.1f} per event", callbacks_per_s / 1e6, per_event)};
   };
   b.repetitions = 3;
   return b;

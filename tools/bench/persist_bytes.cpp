@@ -25,7 +25,7 @@ struct Node {
     system->terminate();
     ORRERY_ASSERT(system->when_terminated().get().ok(), "the benchmark's system terminates");
   }
-  BenchEnv bench_env{BenchEnvConfig{.workers = 2}};
+  BenchEnv bench_env{BenchEnvConfig{.workers = 2, .park_at_once = true}};
   ActorSystemPtr system = ActorSystem::create(bench_env.env(), {.name = "bench"});
 };
 
@@ -38,18 +38,18 @@ struct PlainTally {
 /// One event for each of `entities`, written through the store (group commits), so that each
 /// recovery folds one.
 void write_one_event_each(Node& node, SqliteStore& store, std::uint32_t entities) {
-  auto encoded =
-      node.system->serialization().encode(blob_of_size(*node.system, 100), node.system->ref_context());
+  auto encoded = node.system->serialization().encode(blob_of_size(*node.system, 100),
+                                                     node.system->ref_context());
   ORRERY_ASSERT(encoded.ok(), "the benchmark's event encodes");
   std::vector<Future<Done>> written;
   written.reserve(entities);
   for (std::uint32_t i = 0; i < entities; ++i) {
     const std::string id = entity_id(i);
-    written.push_back(store.write(AtomicWrite{
-        id, {PersistentEvent{.persistence_id = id,
-                             .sequence_nr = 1,
-                             .manifest = encoded->manifest,
-                             .payload = encoded->payload}}}));
+    written.push_back(store.write(AtomicWrite{id,
+                                              {PersistentEvent{.persistence_id = id,
+                                                               .sequence_nr = 1,
+                                                               .manifest = encoded->manifest,
+                                                               .payload = encoded->payload}}}));
   }
   for (Future<Done>& write : written)
     ORRERY_ASSERT(write.get().ok(), "the benchmark's setup write commits");
@@ -59,7 +59,8 @@ void write_one_event_each(Node& node, SqliteStore& store, std::uint32_t entities
 
 ActorBytes persistent_actor_bytes(std::uint32_t entities) {
   Node node;
-  auto store = SqliteStore::open(node.bench_env.env(), {.path = "bytes.db", .owner = "bench-bytes"});
+  auto store =
+      SqliteStore::open(node.bench_env.env(), {.path = "bytes.db", .owner = "bench-bytes"});
   ORRERY_ASSERT(store.ok(), "the benchmark's SqliteStore opens");
   write_one_event_each(node, **store, entities);
   const Stores stores = Stores::of(*store);
@@ -95,12 +96,11 @@ ActorBytes plain_actor_bytes(std::uint32_t actors) {
   const std::uint64_t before = resident_bytes();
   const std::uint64_t heap_before = heap_bytes_in_use();
   for (std::uint32_t i = 0; i < actors; ++i) {
-    refs.push_back(
-        node.system->spawn(behaviors::setup<Step>([&started](ActorContext<Step>&) {
-                             started.count_down();
-                             return behaviors::of<Step, PlainTally>(PlainTally{});
-                           }),
-                           entity_id(i)));
+    refs.push_back(node.system->spawn(behaviors::setup<Step>([&started](ActorContext<Step>&) {
+                                        started.count_down();
+                                        return behaviors::of<Step, PlainTally>(PlainTally{});
+                                      }),
+                                      entity_id(i)));
   }
   started.wait();
   release_free_memory();

@@ -1,10 +1,9 @@
 // What the persistence benchmarks share: entity names, the fdatasync probe, batch summaries.
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
 #include <vector>
 
 #include <fmt/format.h>

@@ -37,19 +37,21 @@ Behavior<Step> persisting_entity(persistence::Stores stores, std::string persist
   auto on_step = [blob, slot, done](ActorContext<Step>& ctx, const Tally&,
                                     Step&) -> Effect<Blob, Tally> {
     slot->started = std::chrono::steady_clock::now();
-    return Effect<Blob, Tally>::persist(*blob).then_run([slot, done,
-                                                         self = ctx.self()](const Tally&) {
-      const auto waited = std::chrono::steady_clock::now() - slot->started;
-      slot->latencies_ns.push_back(
-          static_cast<float>(std::chrono::duration<double, std::nano>(waited).count()));
-      if (--slot->left == 0) {
-        done->count_down();
-      } else {
-        self.tell(Step{});
-      }
-    });
+    return Effect<Blob, Tally>::persist(*blob).then_run(
+        [slot, done, self = ctx.self()](const Tally&) {
+          const auto waited = std::chrono::steady_clock::now() - slot->started;
+          slot->latencies_ns.push_back(
+              static_cast<float>(std::chrono::duration<double, std::nano>(waited).count()));
+          if (--slot->left == 0) {
+            done->count_down();
+          } else {
+            self.tell(Step{});
+          }
+        });
   };
-  auto fold = [](Tally& tally, const Blob&) { ++tally.events; };
+  auto fold = [](Tally& tally, const Blob&) {
+    ++tally.events;
+  };
   return Behavior(std::move(stores), std::move(persistence_id), Tally{}, on_step, fold)
       .on_signal([recovered, recovered_at](ActorContext<Step>&, const Tally& tally,
                                            const PersistenceSignal& signal) {
@@ -66,9 +68,8 @@ Behavior<Step> persisting_entity(persistence::Stores stores, std::string persist
 
 namespace orrery::bench {
 
-EntityRun run_entities(ActorSystem& system, const persistence::Stores& stores,
-                       std::uint32_t actors, std::uint32_t events_per_actor,
-                       std::uint32_t payload_bytes) {
+EntityRun run_entities(ActorSystem& system, const persistence::Stores& stores, std::uint32_t actors,
+                       std::uint32_t events_per_actor, std::uint32_t payload_bytes) {
   ORRERY_ASSERT(actors > 0 && events_per_actor > 0, "a run persists something");
   auto blob = std::make_shared<const Blob>(blob_of_size(system, payload_bytes));
   std::vector<EntitySlot> slots(actors);

@@ -72,8 +72,7 @@ struct EntityRun {
 
 /// Spawns `actors` persisting entities on `system` (which has register_blob'd), waits for their
 /// recovery (outside the span), then measures from the first Step told to the last ack.
-EntityRun run_entities(ActorSystem& system, const persistence::Stores& stores,
-                       std::uint32_t actors, std::uint32_t events_per_actor,
-                       std::uint32_t payload_bytes);
+EntityRun run_entities(ActorSystem& system, const persistence::Stores& stores, std::uint32_t actors,
+                       std::uint32_t events_per_actor, std::uint32_t payload_bytes);
 
 }  // namespace orrery::bench

@@ -27,7 +27,7 @@ PersistFigures figures_of(const EntityRun& run, std::uint64_t events) {
 }  // namespace
 
 PersistFigures journal_persist(const JournalSpec& spec, JournalRecord& record) {
-  BenchEnv bench_env(BenchEnvConfig{.workers = 2});
+  BenchEnv bench_env(BenchEnvConfig{.workers = 2, .park_at_once = true});
   const std::uint64_t events = std::uint64_t{spec.actors} * spec.events_per_actor;
   PersistFigures figures;
   SqliteStore::Stats stats;

@@ -31,7 +31,8 @@ void read_back(const std::string& schema, JournalRecord& record) {
       "SELECT manifest, version::int8, payload, writer, (SELECT count(*) FROM {0}.events) FROM "
       "{0}.events WHERE persistence_id = $1 AND sequence_nr = 1",
       schema);
-  PGresult* row = PQexecParams(connection, row_sql.c_str(), 1, nullptr, values, nullptr, nullptr, 1);
+  PGresult* row =
+      PQexecParams(connection, row_sql.c_str(), 1, nullptr, values, nullptr, nullptr, 1);
   ORRERY_ASSERT(PQresultStatus(row) == PGRES_TUPLES_OK && PQntuples(row) == 1,
                 "ours' first row reads back");
   auto int8_of = [&](int column) {
@@ -55,7 +56,7 @@ void read_back(const std::string& schema, JournalRecord& record) {
 }  // namespace
 
 PersistFigures journal_postgres(const JournalSpec& spec, JournalRecord& record) {
-  BenchEnv bench_env(BenchEnvConfig{.workers = 2});
+  BenchEnv bench_env(BenchEnvConfig{.workers = 2, .park_at_once = true});
   const std::uint64_t events = std::uint64_t{spec.actors} * spec.events_per_actor;
   const std::string schema = fresh_bench_schema("ours");
   PersistFigures figures;
@@ -64,7 +65,8 @@ PersistFigures journal_postgres(const JournalSpec& spec, JournalRecord& record) 
     ActorSystemPtr system = ActorSystem::create(bench_env.env(), {.name = "bench"});
     register_blob(*system);
     auto store = PostgresStore::open(
-        bench_env.env(), {.connection = bench_postgres_server().conninfo("postgres"), .schema = schema});
+        bench_env.env(),
+        {.connection = bench_postgres_server().conninfo("postgres"), .schema = schema});
     ORRERY_ASSERT(store.ok(), "the benchmark's PostgresStore opens");
     ORRERY_ASSERT((*store)->ready().get().ok(), "the benchmark's PostgresStore connects");
     const EntityRun run = run_entities(*system, Stores::of(*store), spec.actors,

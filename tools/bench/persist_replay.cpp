@@ -20,7 +20,7 @@ namespace {
 /// A node over an existing storage root, its system terminated first.
 struct ReplayNode {
   explicit ReplayNode(const std::string& root)
-      : bench_env(BenchEnvConfig{.workers = 2, .storage_root = root}) {
+      : bench_env(BenchEnvConfig{.workers = 2, .park_at_once = true, .storage_root = root}) {
     register_blob(*system);
   }
   ~ReplayNode() {
@@ -45,8 +45,8 @@ ReplayFixture::ReplayFixture(std::uint64_t events)
                                   .owner = "bench-replay-fixture",
                                   .synchronous = persistence::sqlite::Synchronous::normal});
   ORRERY_ASSERT(store.ok(), "the replay fixture's store opens");
-  auto encoded =
-      node.system->serialization().encode(blob_of_size(*node.system, 100), node.system->ref_context());
+  auto encoded = node.system->serialization().encode(blob_of_size(*node.system, 100),
+                                                     node.system->ref_context());
   ORRERY_ASSERT(encoded.ok() && encoded->manifest == blob_manifest, "the fixture's event encodes");
   const std::string id = entity_id(0);
   for (std::uint64_t first = 1; first <= events; first += fixture_write_events) {
@@ -75,8 +75,8 @@ namespace ours {
 
 double journal_replay(const ReplayFixture& fixture) {
   ReplayNode node(fixture.directory());
-  auto store = SqliteStore::open(node.bench_env.env(),
-                                 {.path = "journal.db", .owner = "bench-replay"});
+  auto store =
+      SqliteStore::open(node.bench_env.env(), {.path = "journal.db", .owner = "bench-replay"});
   ORRERY_ASSERT(store.ok(), "the replay's store opens");
   auto blob = std::make_shared<const Blob>(Blob{});
   EntitySlot idle;

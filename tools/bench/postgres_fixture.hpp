@@ -4,7 +4,6 @@
 // schema name for every run of either side.
 
 #include <string>
-
 #include <support/postgres_server.hpp>
 
 namespace orrery::bench {

@@ -83,13 +83,15 @@ std::string writer_of(const JournalRecord& record, std::uint32_t index) {
 
 struct Sql {
   explicit Sql(const std::string& s)
-      : lock_highest(fmt::format("SELECT persistence_id, sequence_nr FROM {}.highest WHERE "
-                                 "persistence_id = ANY($1::text[]) ORDER BY persistence_id FOR UPDATE",
-                                 s)),
+      : lock_highest(
+            fmt::format("SELECT persistence_id, sequence_nr FROM {}.highest WHERE "
+                        "persistence_id = ANY($1::text[]) ORDER BY persistence_id FOR UPDATE",
+                        s)),
         insert_events(fmt::format("INSERT INTO {}.events (persistence_id, sequence_nr, manifest, "
                                   "version, payload, tags, timestamp_ms, writer) VALUES ",
                                   s)),
-        upsert_head(fmt::format("INSERT INTO {}.highest (persistence_id, sequence_nr) VALUES ", s)) {}
+        upsert_head(
+            fmt::format("INSERT INTO {}.highest (persistence_id, sequence_nr) VALUES ", s)) {}
   std::string lock_highest, insert_events, upsert_head;
   std::string upsert_tail =
       " ON CONFLICT (persistence_id) DO UPDATE SET sequence_nr = EXCLUDED.sequence_nr";
@@ -120,9 +122,9 @@ void commit_group(PGconn* c, const Sql& sql, const JournalRecord& record,
     for (std::size_t i = first; i < last; ++i) {
       Entity& e = *group[i];
       const std::size_t base = (i - first) * 8;
-      statement += fmt::format("{}(${},${},${},${},${},${},${},${})", i == first ? "" : ",",
-                               base + 1, base + 2, base + 3, base + 4, base + 5, base + 6,
-                               base + 7, base + 8);
+      statement +=
+          fmt::format("{}(${},${},${},${},${},${},${},${})", i == first ? "" : ",", base + 1,
+                      base + 2, base + 3, base + 4, base + 5, base + 6, base + 7, base + 8);
       params.text(e.id);
       params.integer(e.sequence_nr + 1);
       params.text(record.manifest);
@@ -135,7 +137,8 @@ void commit_group(PGconn* c, const Sql& sql, const JournalRecord& record,
     run(c, statement, params);
   }
   // The upsert in id order, as PostgresStore's map gives it.
-  std::sort(group.begin(), group.end(), [](const Entity* a, const Entity* b) { return a->id < b->id; });
+  std::sort(group.begin(), group.end(),
+            [](const Entity* a, const Entity* b) { return a->id < b->id; });
   std::string statement = sql.upsert_head;
   Params params;
   for (std::size_t n = 0; n < group.size(); ++n) {
@@ -158,7 +161,8 @@ PeerFigures journal_persist(const JournalSpec& spec, const JournalRecord& record
     // The same tables: made by a PostgresStore, as ours' were, outside the span.
     BenchEnv bench_env(BenchEnvConfig{.workers = 1});
     auto store = persistence::PostgresStore::open(
-        bench_env.env(), {.connection = bench_postgres_server().conninfo("postgres"), .schema = schema});
+        bench_env.env(),
+        {.connection = bench_postgres_server().conninfo("postgres"), .schema = schema});
     ORRERY_ASSERT(store.ok() && (*store)->ready().get().ok(), "the peer's schema is created");
   }
   PGconn* c = connect_bench_postgres();
@@ -188,7 +192,8 @@ PeerFigures journal_persist(const JournalSpec& spec, const JournalRecord& record
   const std::uint64_t events = std::uint64_t{spec.actors} * spec.events_per_actor;
   ORRERY_ASSERT(written == events, "the peer wrote as many events as ours");
   PGresult* count = exec(c, fmt::format("SELECT count(*) FROM {}.events", schema), {});
-  ORRERY_ASSERT(std::stoull(PQgetvalue(count, 0, 0)) == events, "the peer's schema holds every event");
+  ORRERY_ASSERT(std::stoull(PQgetvalue(count, 0, 0)) == events,
+                "the peer's schema holds every event");
   PQclear(count);
   PQfinish(c);
   return PeerFigures{static_cast<double>(events) / seconds,

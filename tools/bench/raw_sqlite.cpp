@@ -13,9 +13,10 @@ Connection::Connection(const std::string& path, bool synchronous_full) {
   // As Database::configure: exclusive locking first, then WAL, then the rest.
   exec("PRAGMA locking_mode=EXCLUSIVE");
   exec("PRAGMA journal_mode=WAL");
-  exec(fmt::format("PRAGMA synchronous={}; PRAGMA temp_store=MEMORY; "
-                   "PRAGMA wal_autocheckpoint=1000; PRAGMA foreign_keys=ON",
-                   synchronous_full ? "FULL" : "NORMAL"));
+  exec(
+      fmt::format("PRAGMA synchronous={}; PRAGMA temp_store=MEMORY; "
+                  "PRAGMA wal_autocheckpoint=1000; PRAGMA foreign_keys=ON",
+                  synchronous_full ? "FULL" : "NORMAL"));
 }
 
 Connection::~Connection() {
@@ -24,9 +25,9 @@ Connection::~Connection() {
 
 void Connection::check(int rc, const char* what, int ok, int also_ok) const {
   if (rc == ok || rc == also_ok) return;
-  const std::string message = fmt::format("raw SQLite peer: {}: {} ({})", what,
-                                          db_ != nullptr ? sqlite3_errmsg(db_) : "",
-                                          sqlite3_errstr(rc));
+  const std::string message =
+      fmt::format("raw SQLite peer: {}: {} ({})", what, db_ != nullptr ? sqlite3_errmsg(db_) : "",
+                  sqlite3_errstr(rc));
   ORRERY_UNREACHABLE(message.c_str());
 }
 
@@ -69,9 +70,10 @@ namespace {
 
 std::string column_text(sqlite3_stmt* statement, int column) {
   const auto* text = sqlite3_column_text(statement, column);
-  return text == nullptr ? std::string()
-                         : std::string(reinterpret_cast<const char*>(text),
-                                       static_cast<std::size_t>(sqlite3_column_bytes(statement, column)));
+  return text == nullptr
+             ? std::string()
+             : std::string(reinterpret_cast<const char*>(text),
+                           static_cast<std::size_t>(sqlite3_column_bytes(statement, column)));
 }
 
 }  // namespace

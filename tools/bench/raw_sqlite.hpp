@@ -3,10 +3,10 @@
 // pragmas SqliteStore's Database runs with, prepared statements, and reading back what ours
 // wrote (one row, the schema) so that the peer writes the same.
 
-#include <sqlite3.h>
-
 #include <cstdint>
 #include <string>
+
+#include <sqlite3.h>
 
 #include "persist_workloads.hpp"
 

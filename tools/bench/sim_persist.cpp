@@ -33,10 +33,12 @@ Behavior<Step> ticking_entity(Stores stores, std::string id, std::shared_ptr<con
     return Effect<Blob, Tally>::persist(*blob).then_run(
         [acknowledged](const Tally&) { ++*acknowledged; });
   };
-  auto fold = [](Tally& tally, const Blob&) { ++tally.events; };
-  Behavior<Step> entity =
-      EventSourcedBehavior<Step, Blob, Tally>(std::move(stores), std::move(id), Tally{}, on_step, fold)
-          .behavior();
+  auto fold = [](Tally& tally, const Blob&) {
+    ++tally.events;
+  };
+  Behavior<Step> entity = EventSourcedBehavior<Step, Blob, Tally>(std::move(stores), std::move(id),
+                                                                  Tally{}, on_step, fold)
+                              .behavior();
   return behaviors::setup<Step>([entity, interval](ActorContext<Step>& ctx) {
     ctx.timers().start_timer_at_fixed_rate("persist", Step{}, interval);
     return entity;

@@ -153,7 +153,8 @@ Error unknown_outcome(const Error& error) {
 }
 
 // Counts a committed transaction of `size` writes, `decisions` saying which were refused.
-void note_commit(Shared& shared, std::size_t size, const std::vector<std::optional<Error>>& decisions) {
+void note_commit(Shared& shared, std::size_t size,
+                 const std::vector<std::optional<Error>>& decisions) {
   const auto committed = static_cast<std::uint64_t>(
       std::count_if(decisions.begin(), decisions.end(), [](const auto& d) { return !d; }));
   std::lock_guard lock(shared.mutex);
