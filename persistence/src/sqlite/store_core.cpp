@@ -192,6 +192,12 @@ Result<Statement*> StoreCore::statement(std::string_view sql) {
   return &found->second;
 }
 
+Status StoreCore::run_cached(std::string_view sql) {
+  auto cached = statement(sql);
+  if (!cached.ok()) return cached.error();
+  return (*cached)->run();
+}
+
 std::uint64_t StoreCore::number_call() {
   std::lock_guard lock(queue_mutex_);
   return next_call_++;

@@ -103,6 +103,9 @@ class StoreCore {
  private:
   /// The cached statement for `sql`, reset and unbound.
   Result<Statement*> statement(std::string_view sql);
+  /// Runs `sql` (no rows, no parameters) as a cached statement: a group commit runs a savepoint
+  /// and its release per write, and parsing them each time cost more than running them.
+  Status run_cached(std::string_view sql);
   Status create_schema();
   /// Runs `body` in one write transaction (BEGIN IMMEDIATE ... COMMIT); an I/O error fails the
   /// store.
