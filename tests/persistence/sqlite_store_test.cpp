@@ -83,6 +83,9 @@ TEST_CASE("a group commit holds at most batch_writes_max writes", "[sqlite][stor
     REQUIRE(wait(s.h, std::move(written)).ok());
   CHECK(s.store->stats().transactions == 3);  // 8 + 8 + 4
   CHECK(s.store->stats().batch_writes_largest == 8);
+  // The sizes themselves, which orrery-bench's raw SQLite peer replays.
+  const std::map<std::uint64_t, std::uint64_t> sizes{{4, 1}, {8, 2}};
+  CHECK(s.store->stats().transactions_by_writes == sizes);
 }
 
 TEST_CASE("a read between writes keeps them in call order, out of one group",

@@ -29,7 +29,9 @@ ScratchDirectory::~ScratchDirectory() {
 BenchEnv::BenchEnv(BenchEnvConfig config) {
   ProductionConfig production;
   production.executor.workers = config.workers;
-  production.storage_root = storage_root_.path();
+  if (config.park_at_once) production.executor.spin_before_park = std::chrono::nanoseconds(0);
+  root_ = config.storage_root.empty() ? storage_root_.path() : config.storage_root;
+  production.storage_root = root_;
   production.log_threshold = LogLevel::error;
   production.transport = std::move(config.transport);
   auto created = ProductionEnv::create(std::move(production));

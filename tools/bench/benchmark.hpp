@@ -43,6 +43,9 @@ struct Benchmark {
   std::vector<Aside> asides;
   /// Repetitions of each side (the median is kept); 0 means the runner's default.
   std::uint32_t repetitions = 0;
+  /// Why the benchmark cannot run on this machine (empty: it can), asked before running it: a
+  /// skipped benchmark prints a loud "skipped: <why>" row instead of figures, and never fails.
+  std::function<std::string()> skip_reason;
 };
 
 /// Every benchmark, in report order.
@@ -50,5 +53,6 @@ std::vector<Benchmark> all_benchmarks();
 std::vector<Benchmark> runtime_benchmarks();
 std::vector<Benchmark> remote_benchmarks();
 std::vector<Benchmark> sim_benchmarks();
+std::vector<Benchmark> persist_benchmarks();
 
 }  // namespace orrery::bench

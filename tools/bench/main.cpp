@@ -114,6 +114,11 @@ int run_one_side(const Options& options, const std::vector<const Benchmark*>& se
   for (const Benchmark* benchmark : selected) {
     const bool ours = options.only_side == "ours";
     const Measure& measure = ours ? benchmark->ours : benchmark->peer;
+    if (const std::string why = benchmark->skip_reason ? benchmark->skip_reason() : "";
+        !why.empty()) {
+      std::printf("%s SKIPPED: %s\n", benchmark->name.c_str(), why.c_str());
+      continue;
+    }
     for (std::uint32_t i = 0; i < options.repetitions; ++i) {
       const Measurement figure = measure(options.scale);
       std::printf("%s %s: %.6g %s %s\n", benchmark->name.c_str(),

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <malloc.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <orrery/core/assert.hpp>
@@ -36,6 +37,19 @@ std::uint64_t resident_bytes() {
   ORRERY_ASSERT(read == 2, "/proc/self/statm did not parse");
   return static_cast<std::uint64_t>(resident_pages) *
          static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+double process_cpu_seconds() {
+  rusage usage{};
+  ORRERY_ASSERT(getrusage(RUSAGE_SELF, &usage) == 0, "getrusage answers");
+  auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+std::uint64_t heap_bytes_in_use() {
+  return static_cast<std::uint64_t>(mallinfo2().uordblks);
 }
 
 void release_free_memory() {

@@ -28,8 +28,16 @@ double median(std::vector<double>& values);
 /// The value at fraction `q` (0..1) of sorted `values`, nearest rank.
 double quantile(const std::vector<double>& sorted_values, double q);
 
+/// CPU seconds this process used so far, user and system, every thread (getrusage): beside a
+/// wall-clock figure it says whether a run waited or worked (on a shared machine, both).
+double process_cpu_seconds();
+
 /// Resident bytes of this process, from /proc/self/statm.
 std::uint64_t resident_bytes();
+
+/// Bytes malloc has handed out and not had back (mallinfo2's uordblks): live heap, without
+/// the free pages and fragments a resident-set delta also counts.
+std::uint64_t heap_bytes_in_use();
 
 /// Hands freed heap pages back to the OS (malloc_trim), so that a following resident_bytes()
 /// delta counts new pages rather than reused ones.

@@ -65,6 +65,8 @@ Outcome run(const Benchmark& benchmark, const RunScale& scale, std::uint32_t rep
                                   : repetitions;
   Outcome outcome;
   outcome.benchmark = &benchmark;
+  if (benchmark.skip_reason) outcome.skipped = benchmark.skip_reason();
+  if (!outcome.skipped.empty()) return outcome;
   outcome.ours = median_run(benchmark.ours, scale, count);
   outcome.peer = median_run(benchmark.peer, scale, count);
   for (const Aside& aside : benchmark.asides) {
@@ -88,6 +90,12 @@ void print_table_header(std::uint32_t repetitions, const RunScale& scale) {
 
 void print_table_row(const Outcome& outcome) {
   const Benchmark& b = *outcome.benchmark;
+  if (!outcome.skipped.empty()) {
+    std::printf("%-20s | %-9s | SKIPPED: %s\n", b.name.c_str(), b.unit.c_str(),
+                outcome.skipped.c_str());
+    std::fflush(stdout);
+    return;
+  }
   const std::string peer = fmt::format("{} ({})", human(outcome.peer.value), b.peer_name);
   std::printf("%-20s | %-9s | %10s | %-22s | %6.2fx\n", b.name.c_str(), b.unit.c_str(),
               human(outcome.ours.value).c_str(), peer.c_str(), outcome.ratio);
@@ -110,6 +118,12 @@ std::string to_json(const std::vector<Outcome>& outcomes) {
     const Outcome& o = outcomes[i];
     const Benchmark& b = *o.benchmark;
     out += i == 0 ? "\n  {" : ",\n  {";
+    if (!o.skipped.empty()) {
+      out += fmt::format("\"name\": {}, \"unit\": {}, \"peer\": {}, \"skipped\": {}}}",
+                         json_string(b.name), json_string(b.unit), json_string(b.peer_name),
+                         json_string(o.skipped));
+      continue;
+    }
     out += fmt::format(
         "\"name\": {}, \"unit\": {}, \"ours\": {}, \"peer\": {}, \"peer_value\": {}, \"ratio\": {}",
         json_string(b.name), json_string(b.unit), json_number(o.ours.value),

@@ -17,6 +17,8 @@ struct Outcome {
   std::vector<std::pair<std::string, Measurement>> asides;
   /// How many times better ours is than the peer: >1 is better.
   double ratio = 0;
+  /// Non-empty: the benchmark did not run, and why (Benchmark::skip_reason).
+  std::string skipped;
 };
 
 /// Runs each side `repetitions` times (or the benchmark's own count) and keeps the median run.

@@ -62,8 +62,9 @@ struct Shared {
   Session session;  // only the drain task touches it (one at a time, on the worker)
 
   std::mutex mutex;
-  std::deque<Op> ops;         // under mutex
-  bool drain_posted = false;  // under mutex
+  std::deque<Op> ops;          // under mutex
+  PostgresStore::Stats stats;  // under mutex
+  bool drain_posted = false;   // under mutex
 
   /// The drain task's body: runs (or fails, when !run) every op queued when it started.
   void drain(bool run);

@@ -152,6 +152,17 @@ Error unknown_outcome(const Error& error) {
                     error.message + "; whether the write was stored is unknown until a replay");
 }
 
+// Counts a committed transaction of `size` writes, `decisions` saying which were refused.
+void note_commit(Shared& shared, std::size_t size,
+                 const std::vector<std::optional<Error>>& decisions) {
+  const auto committed = static_cast<std::uint64_t>(
+      std::count_if(decisions.begin(), decisions.end(), [](const auto& d) { return !d; }));
+  std::lock_guard lock(shared.mutex);
+  ++shared.stats.transactions;
+  shared.stats.writes += committed;
+  ++shared.stats.transactions_by_writes[size];
+}
+
 }  // namespace
 
 void commit_writes(Shared& shared, std::vector<PendingWrite>& writes) {
@@ -174,6 +185,7 @@ void commit_writes(Shared& shared, std::vector<PendingWrite>& writes) {
       PgConnection& c = *connection.value();
       auto group = try_group(c, shared.sql, candidates);
       if (group) {
+        note_commit(shared, candidates.size(), group.value());
         for (std::size_t k = 0; k < positions.size(); ++k)
           results[positions[k]] = std::move(group.value()[k]);
       } else {
@@ -186,6 +198,7 @@ void commit_writes(Shared& shared, std::vector<PendingWrite>& writes) {
           auto alone =
               candidates.size() == 1 ? std::move(group) : try_group(c, shared.sql, {candidates[k]});
           if (alone) {
+            note_commit(shared, 1, alone.value());
             results[positions[k]] = std::move(alone.value()[0]);
           } else {
             results[positions[k]] = c.broken() ? unknown_outcome(alone.error()) : alone.error();

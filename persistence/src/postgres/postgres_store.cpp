@@ -131,6 +131,11 @@ const PostgresStoreOptions& PostgresStore::options() const {
   return shared_->options;
 }
 
+PostgresStore::Stats PostgresStore::stats() const {
+  std::lock_guard lock(shared_->mutex);
+  return shared_->stats;
+}
+
 void PostgresStore::enqueue(Op op) {
   bool post = false;
   {

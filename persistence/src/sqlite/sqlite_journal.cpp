@@ -131,27 +131,31 @@ void StoreCore::commit_batch(std::vector<QueuedWrite> batch) {
       queued.promise.fail(error);
   };
   if (Status ready = usable(); !ready.ok()) return fail_all(ready.error());
-  if (Status begun = database_->exec("BEGIN IMMEDIATE"); !begun.ok()) {
+  if (Status begun = run_cached("BEGIN IMMEDIATE"); !begun.ok()) {
     return fail_all(note_failure(begun.error()));
   }
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    Status status = database_->exec("SAVEPOINT write");
+    Status status = run_cached("SAVEPOINT write");
     if (status.ok()) status = insert_write(batch[i].write);
     if (!status.ok() && status.error().code != Errc::io_error &&
         status.error().code != Errc::corrupt) {
       refusals[i] = make_error(Errc::refused, status.error().message);
-      status = database_->exec("ROLLBACK TO write");
+      status = run_cached("ROLLBACK TO write");
     }
-    if (status.ok()) status = database_->exec("RELEASE write");
+    if (status.ok()) status = run_cached("RELEASE write");
     if (!status.ok()) return fail_all(note_failure(status.error()));
   }
-  if (Status committed = database_->exec("COMMIT"); !committed.ok()) {
+  if (Status committed = run_cached("COMMIT"); !committed.ok()) {
     return fail_all(note_failure(committed.error()));
   }
   counters_.transactions.fetch_add(1, std::memory_order_relaxed);
   std::uint64_t largest = counters_.batch_writes_largest.load(std::memory_order_relaxed);
   while (batch.size() > largest &&
          !counters_.batch_writes_largest.compare_exchange_weak(largest, batch.size())) {
+  }
+  {
+    std::lock_guard lock(counters_.sizes_mutex);
+    ++counters_.transactions_by_writes[batch.size()];
   }
   for (std::size_t i = 0; i < batch.size(); ++i) {
     if (refusals[i]) {

@@ -221,7 +221,7 @@ Future<Done> SqliteStore::reopen() {
   return future;
 }
 
-SqliteStore::Stats SqliteStore::stats() const noexcept {
+SqliteStore::Stats SqliteStore::stats() const {
   return core_->stats();
 }
 

@@ -192,6 +192,12 @@ Result<Statement*> StoreCore::statement(std::string_view sql) {
   return &found->second;
 }
 
+Status StoreCore::run_cached(std::string_view sql) {
+  auto cached = statement(sql);
+  if (!cached.ok()) return cached.error();
+  return (*cached)->run();
+}
+
 std::uint64_t StoreCore::number_call() {
   std::lock_guard lock(queue_mutex_);
   return next_call_++;
@@ -229,7 +235,12 @@ std::optional<StoreCore::QueuedWrite> StoreCore::take_write(std::uint64_t call) 
   return std::nullopt;
 }
 
-SqliteStore::Stats StoreCore::stats() const noexcept {
+SqliteStore::Stats StoreCore::stats() const {
+  std::map<std::uint64_t, std::uint64_t> sizes;
+  {
+    std::lock_guard lock(counters_.sizes_mutex);
+    sizes = counters_.transactions_by_writes;
+  }
   return SqliteStore::Stats{
       .transactions = counters_.transactions.load(std::memory_order_relaxed),
       .writes = counters_.writes.load(std::memory_order_relaxed),
@@ -239,6 +250,7 @@ SqliteStore::Stats StoreCore::stats() const noexcept {
       .batch_writes_largest = counters_.batch_writes_largest.load(std::memory_order_relaxed),
       .reopens = counters_.reopens.load(std::memory_order_relaxed),
       .reopens_failed = counters_.reopens_failed.load(std::memory_order_relaxed),
+      .transactions_by_writes = std::move(sizes),
   };
 }
 

@@ -96,13 +96,16 @@ class StoreCore {
   /// poisoned by a failed sync fails until the database is reopened); returns it.
   Error note_failure(Error error);
 
-  SqliteStore::Stats stats() const noexcept;
+  SqliteStore::Stats stats() const;
   bool failed() const noexcept { return failed_flag_.load(std::memory_order_acquire); }
   const SqliteStoreOptions& options() const noexcept { return options_; }
 
  private:
   /// The cached statement for `sql`, reset and unbound.
   Result<Statement*> statement(std::string_view sql);
+  /// Runs `sql` (no rows, no parameters) as a cached statement: a group commit runs a savepoint
+  /// and its release per write, and parsing them each time cost more than running them.
+  Status run_cached(std::string_view sql);
   Status create_schema();
   /// Runs `body` in one write transaction (BEGIN IMMEDIATE ... COMMIT); an I/O error fails the
   /// store.
@@ -150,6 +153,8 @@ class StoreCore {
     std::atomic<std::uint64_t> batch_writes_largest{0};
     std::atomic<std::uint64_t> reopens{0};
     std::atomic<std::uint64_t> reopens_failed{0};
+    mutable std::mutex sizes_mutex;  // one lock per transaction, beside an fsync
+    std::map<std::uint64_t, std::uint64_t> transactions_by_writes;
   } counters_;
 };
 

@@ -18,6 +18,7 @@
 // Give each writing node its own schema (options.schema) or accept that.
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -95,6 +96,16 @@ class PostgresStore final : public Journal,
   Future<std::optional<DurableState>> get(std::string persistence_id) override;
   Future<Done> upsert(DurableState state) override;
   Future<Done> remove(std::string persistence_id, Revision revision) override;
+
+  struct Stats {
+    std::uint64_t transactions = 0;  // write transactions committed (group commits)
+    std::uint64_t writes = 0;        // AtomicWrites committed
+    /// Group-commit sizes: AtomicWrites in a committed transaction -> how many transactions had
+    /// that many (benchmarks replay them; at most group_writes_max keys).
+    std::map<std::uint64_t, std::uint64_t> transactions_by_writes;
+  };
+  /// Counters so far (thread-safe).
+  Stats stats() const;
 
  private:
   template <class T, class F>

@@ -32,6 +32,7 @@
 // corrupt, or newer file is refused when opening, unchanged.
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -129,9 +130,12 @@ class SqliteStore final : public Journal,
     std::uint64_t batch_writes_largest = 0;
     std::uint64_t reopens = 0;         // reopens that succeeded (after a failure, or reopen())
     std::uint64_t reopens_failed = 0;  // reopens that failed (the store stayed failed)
+    /// Group-commit sizes: AtomicWrites in a committed transaction -> how many transactions had
+    /// that many (benchmarks replay them; at most batch_writes_max keys).
+    std::map<std::uint64_t, std::uint64_t> transactions_by_writes;
   };
   /// Counters so far (thread-safe).
-  Stats stats() const noexcept;
+  Stats stats() const;
   /// Whether an I/O error put the store in the failed state (until the next reopen).
   bool failed() const noexcept;
   const SqliteStoreOptions& options() const noexcept { return options_; }
