@@ -3,6 +3,7 @@
 // sender and the actor goes on, a recovery that finds a gap, an unknown manifest or a newer
 // schema fails that entity alone, naming id and sequence number, and a full stash drops commands
 // without a crash. Plus schema upcasting and enforced replies.
+#include <mutex>
 #include <support/harnesses.hpp>
 
 #include <catch2/catch.hpp>
@@ -18,6 +19,25 @@ namespace {
 using namespace std::chrono_literals;
 using Reply = StatusReply<std::int64_t>;
 
+/// Signal messages, pushed by entities on whichever worker runs them (two at once on the
+/// production pool) and read by the test thread.
+struct Messages {
+  void push_back(std::string message) {
+    std::lock_guard lock(mutex);
+    all.push_back(std::move(message));
+  }
+  std::size_t size() const {
+    std::lock_guard lock(mutex);
+    return all.size();
+  }
+  std::vector<std::string> copy() const {
+    std::lock_guard lock(mutex);
+    return all;
+  }
+  mutable std::mutex mutex;
+  std::vector<std::string> all;
+};
+
 template <class Harness>
 struct Fixture {
   Harness h;
@@ -25,15 +45,17 @@ struct Fixture {
   ActorSystemPtr system = ActorSystem::create(h.env());
   std::shared_ptr<MemoryStore> store = std::make_shared<MemoryStore>(h.env(), data);
   std::shared_ptr<PolicyStores> policy = std::make_shared<PolicyStores>(Stores::of(store));
-  std::shared_ptr<std::vector<std::string>> failures = std::make_shared<std::vector<std::string>>();
-  std::shared_ptr<std::vector<std::string>> rejections = std::make_shared<std::vector<std::string>>();
+  std::shared_ptr<Messages> failures = std::make_shared<Messages>();
+  std::shared_ptr<Messages> rejections = std::make_shared<Messages>();
   Fixture() { bank::register_types(*system); }
 
   bank::Behavior account(const std::string& id) {
     return bank::account(policy->stores(), id)
-        .on_signal([failures = failures, rejections = rejections](
-                       ActorContext<bank::Command>&, const bank::Account&, const PersistenceSignal& s) {
-          if (auto* failed = std::get_if<RecoveryFailed>(&s)) failures->push_back(failed->error.message);
+        .on_signal([failures = failures, rejections = rejections](ActorContext<bank::Command>&,
+                                                                  const bank::Account&,
+                                                                  const PersistenceSignal& s) {
+          if (auto* failed = std::get_if<RecoveryFailed>(&s))
+            failures->push_back(failed->error.message);
           if (auto* rejected = std::get_if<PersistRejected>(&s))
             rejections->push_back(rejected->error.message);
         });
@@ -41,7 +63,11 @@ struct Fixture {
   Result<std::int64_t> deposit(const ActorRef<bank::Command>& account, std::int64_t amount,
                                Duration timeout = 5s) {
     Future<std::int64_t> answer = ask_with_status<std::int64_t>(
-        account, [&](ActorRef<Reply> r) { return bank::Command{bank::Deposit{amount, r}}; }, timeout);
+        account,
+        [&](ActorRef<Reply> r) {
+          return bank::Command{bank::Deposit{amount, r}};
+        },
+        timeout);
     REQUIRE(h.run_until([&] { return answer.ready(); }, timeout + 5s));
     return answer.take();
   }
@@ -144,10 +170,12 @@ TEMPLATE_TEST_CASE("recovery stops at a gap, an unknown manifest or a newer sche
     refs.push_back(f.system->spawn(f.account(id).behavior(), id));
   REQUIRE(f.h.run_until([&] { return f.failures->size() == 3; }, 5s));
   auto has = [&](const std::string& text) {
-    return std::any_of(f.failures->begin(), f.failures->end(),
+    const auto failures = f.failures->copy();
+    return std::any_of(failures.begin(), failures.end(),
                        [&](const std::string& m) { return m.find(text) != std::string::npos; });
   };
-  INFO(f.failures->at(0) << " | " << f.failures->at(1) << " | " << f.failures->at(2));
+  const auto seen = f.failures->copy();
+  INFO(seen.at(0) << " | " << seen.at(1) << " | " << seen.at(2));
   REQUIRE(has("'Account|gap' failed at sequence number 4: 4 after 2: a gap"));
   REQUIRE(has("'Account|unknown' failed at sequence number 2"));
   REQUIRE(has("bank.Renamed"));
@@ -169,7 +197,8 @@ TEMPLATE_TEST_CASE("a failed read during recovery fails that entity with Recover
   auto account = f.system->spawn(f.account("r").behavior(), "r");
   REQUIRE(f.h.run_until([&] { return account.recipient()->terminated(); }, 5s));
   REQUIRE(f.failures->size() == 1);
-  REQUIRE(f.failures->front().find("policy: read of 'Account|r' failed") != std::string::npos);
+  REQUIRE(f.failures->copy().front().find("policy: read of 'Account|r' failed") !=
+          std::string::npos);
   // The next incarnation reads fine.
   auto again = f.system->spawn(f.account("r").behavior(), "r2");
   REQUIRE(f.deposit(again, 1).value() == 5);
@@ -201,15 +230,22 @@ TEMPLATE_TEST_CASE("commands beyond the stash while recovering are counted dead 
                    "[persistence][stash]", test::ManualHarness, test::SimHarness) {
   Fixture<TestType> f;
   auto stats = std::make_shared<PersistentActorStats>();
-  auto account = f.system->spawn(f.account("s").stash_capacity(3).stats_sink(stats).behavior(), "s");
+  auto account =
+      f.system->spawn(f.account("s").stash_capacity(3).stats_sink(stats).behavior(), "s");
   // Sent before the actor's first turn: all arrive while it recovers.
   std::vector<Future<std::int64_t>> answers;
   for (int i = 0; i < 10; ++i)
     answers.push_back(ask_with_status<std::int64_t>(
-        account, [](ActorRef<Reply> r) { return bank::Command{bank::Deposit{1, r}}; }, 1s));
+        account,
+        [](ActorRef<Reply> r) {
+          return bank::Command{bank::Deposit{1, r}};
+        },
+        1s));
   const auto dead_before = f.system->dead_letter_count();
   REQUIRE(f.h.run_until(
-      [&] { return std::all_of(answers.begin(), answers.end(), [](auto& a) { return a.ready(); }); },
+      [&] {
+        return std::all_of(answers.begin(), answers.end(), [](auto& a) { return a.ready(); });
+      },
       5s));
   int answered = 0;
   for (auto& a : answers)
@@ -225,19 +261,22 @@ TEMPLATE_TEST_CASE("commands beyond the stash while recovering are counted dead 
 using Enforced = EventSourcedBehavior<bank::Command, bank::Event, bank::Account, true>;
 static_assert(!std::is_convertible_v<Effect<bank::Event, bank::Account>,
                                      ReplyEffect<bank::Event, bank::Account>>);
-static_assert(!std::is_constructible_v<Enforced::CommandHandler, bank::Effect (*)(
-                                           ActorContext<bank::Command>&, const bank::Account&, bank::Command&)>);
+static_assert(!std::is_constructible_v<Enforced::CommandHandler,
+                                       bank::Effect (*)(ActorContext<bank::Command>&,
+                                                        const bank::Account&, bank::Command&)>);
 
 TEMPLATE_TEST_CASE("with enforced replies every command path replies",
                    "[persistence][enforced-replies]", ORRERY_HARNESSES) {
   Fixture<TestType> f;
   Enforced behavior(
       f.policy->stores(), "Account|e", bank::Account{},
-      [](ActorContext<bank::Command>&, const bank::Account&, bank::Command& command)
-          -> ReplyEffect<bank::Event, bank::Account> {
+      [](ActorContext<bank::Command>&, const bank::Account&,
+         bank::Command& command) -> ReplyEffect<bank::Event, bank::Account> {
         if (auto* d = std::get_if<bank::Deposit>(&command))
-          return Effect<bank::Event, bank::Account>::persist(bank::Event{bank::Deposited{d->amount}})
-              .then_reply(d->reply_to, [](const bank::Account& a) { return Reply::success(a.balance); });
+          return Effect<bank::Event, bank::Account>::persist(
+                     bank::Event{bank::Deposited{d->amount}})
+              .then_reply(d->reply_to,
+                          [](const bank::Account& a) { return Reply::success(a.balance); });
         if (auto* g = std::get_if<bank::GetBalance>(&command))
           return Effect<bank::Event, bank::Account>::reply(g->reply_to, bank::Account{});
         return Effect<bank::Event, bank::Account>::no_reply();
