@@ -226,8 +226,9 @@ class LinearSearch {
 
   /// The shortest failing prefix (cut at a return), then the shortest failing window of it.
   void minimize(const std::vector<std::size_t>& all, CheckResult& result) {
-    // Cutting down may take many searches: it gets a few times the verdict's own work.
-    minimize_until_ = steps_ + std::max<std::uint64_t>(8 * steps_, 4'000'000);
+    // Narrowing takes a few searches of shorter histories (two binary searches): it gets about
+    // as much work again as the verdict took, and stops with what it has when that is spent.
+    minimize_until_ = steps_ + std::max<std::uint64_t>(2 * steps_, 2'000'000);
     std::vector<std::uint64_t> rets;
     for (const auto& op : ops_) {
       if (op.ret != indeterminate) rets.push_back(op.ret);
