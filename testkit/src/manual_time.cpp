@@ -56,10 +56,17 @@ class OrderedTimers final : public Timers {
   std::map<std::uint64_t, Instant> due_by_id_;
 };
 
+/// Runs ready work on the test's thread; with the clock and timers it is ManualTime's loop, which
+/// a system dropped while live drives (drive_until) to terminate gracefully, as in every world.
 class SingleThreadExecutor final : public Executor {
  public:
-  SingleThreadExecutor(std::uint64_t seed, bool shuffle)
-      : shuffle_(seed), shuffled_(shuffle), host_(FiberConfig{}, [this] { return step(); }) {}
+  SingleThreadExecutor(SettableClock& clock, OrderedTimers& timers, std::uint64_t seed,
+                       bool shuffle)
+      : clock_(clock),
+        timers_(timers),
+        shuffle_(seed),
+        shuffled_(shuffle),
+        host_(FiberConfig{}, [this] { return step(); }) {}
   ~SingleThreadExecutor() override {
     for (Runnable* r : ready_)
       r->discard();
@@ -67,7 +74,36 @@ class SingleThreadExecutor final : public Executor {
   void schedule(Runnable& runnable) override { ready_.push_back(&runnable); }
   std::uint32_t concurrency() const noexcept override { return 1; }
   bool supports_blocking_wait() const noexcept override { return false; }
-  void drain() { host_.run(); }
+  bool drive_until(const std::function<bool()>& done, Duration limit) override {
+    if (draining_) return false;  // from inside a turn: the loop is already running
+    static_cast<void>(run_until(done, clock_.now() + limit));
+    return true;
+  }
+  void drain() {
+    ORRERY_ASSERT(!draining_, "ManualTime's loop entered from inside itself");
+    draining_ = true;
+    host_.run();
+    draining_ = false;
+  }
+  /// Runs ready work and fires timers in time order, jumping the clock to each (cost follows
+  /// events, not fixed steps), until `ready` or `deadline`; leaves the clock at the deadline if
+  /// `ready` never held.
+  bool run_until(const std::function<bool()>& ready, Instant deadline) {
+    drain();
+    while (!ready()) {
+      Instant when;
+      TimerTask task;
+      if (!timers_.pop_due(deadline, when, task)) {
+        clock_.set(std::max(clock_.now(), deadline));
+        return ready();
+      }
+      if (when > clock_.now()) clock_.set(when);
+      task();
+      task.reset();
+      drain();
+    }
+    return true;
+  }
 
  private:
   bool step() {
@@ -79,9 +115,12 @@ class SingleThreadExecutor final : public Executor {
     runnable->run(host_);
     return true;
   }
+  SettableClock& clock_;
+  OrderedTimers& timers_;
   std::deque<Runnable*> ready_;
   SeededRandom shuffle_;
   bool shuffled_;
+  bool draining_ = false;
   FiberHost host_;
 };
 
@@ -138,7 +177,7 @@ class KeptLog final : public LogSink {
 
 struct ManualTime::Parts {
   explicit Parts(const Options& options)
-      : executor(options.seed, options.shuffle),
+      : executor(clock, timers, options.seed, options.shuffle),
         random(options.seed),
         log(options.log_threshold, options.echo_log, clock) {}
   SettableClock clock;
@@ -189,22 +228,7 @@ void ManualTime::advance(Duration duration) {
 }
 
 bool ManualTime::await(const std::function<bool()>& ready, Duration timeout) {
-  const Instant deadline = parts_->clock.now() + timeout;
-  parts_->executor.drain();
-  while (!ready()) {
-    // Jump to the next timer (or the deadline), not by fixed steps: cost follows events.
-    Instant when;
-    TimerTask task;
-    if (!parts_->timers.pop_due(deadline, when, task)) {
-      parts_->clock.set(std::max(parts_->clock.now(), deadline));
-      return ready();
-    }
-    if (when > parts_->clock.now()) parts_->clock.set(when);
-    task();
-    task.reset();
-    parts_->executor.drain();
-  }
-  return true;
+  return parts_->executor.run_until(ready, parts_->clock.now() + timeout);
 }
 
 }  // namespace orrery

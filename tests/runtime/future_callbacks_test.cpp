@@ -16,7 +16,7 @@ using namespace std::chrono_literals;
 
 TEST_CASE("a promise runs every callback when one throws, and its completer sees the first",
           "[future]") {
-  Promise<int> promise;
+  Promise<int> promise(BlockingWait::allowed);
   Future<int> future = promise.future();
   std::vector<std::string> ran;
   future.on_complete([&](const Result<int>& r) { ran.push_back("first " + std::to_string(*r)); });

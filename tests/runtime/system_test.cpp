@@ -36,22 +36,18 @@ TEMPLATE_TEST_CASE("terminate runs shutdown phases in order, then stops every ac
               .add_task(phase::service_stop, "second",
                         [reply] {
                           reply.tell("task service-stop");
-                          Promise<Done> done;
-                          done.complete(Done{});
-                          return done.future();
+                          return ready_future<Done>(Done{});
                         })
               .ok());
   REQUIRE(shutdown
               .add_task(phase::service_unbind, "first",
                         [reply] {
                           reply.tell("task service-unbind");
-                          Promise<Done> done;
-                          done.complete(Done{});
-                          return done.future();
+                          return ready_future<Done>(Done{});
                         })
               .ok());
   REQUIRE(shutdown.set_phase_timeout(phase::cluster_leave, 50ms).ok());
-  Promise<Done> never;
+  Promise<Done> never(h.env());
   REQUIRE(
       shutdown.add_task(phase::cluster_leave, "hangs", [never] { return never.future(); }).ok());
   auto bad = shutdown.add_task("no-such-phase", "x", [] { return Future<Done>(); });
@@ -165,10 +161,11 @@ TEMPLATE_TEST_CASE("event stream subscribers get copies until they unsubscribe",
   h.shutdown(system);
 }
 
-// Both worlds, not the manual Env: its executor can neither block nor be driven by the system.
+// Every world, the manual test Env included: its executor is driven by the system, timers too
+// (a shutdown task that never finishes ends at its phase's timeout).
 TEMPLATE_TEST_CASE(
     "dropping a live system terminates it gracefully - shutdown tasks and PostStop run", "[system]",
-    test::ProductionHarness, test::SimHarness) {
+    ORRERY_HARNESSES) {
   TestType h;
   auto system = ActorSystem::create(h.env());
   test::Recorder<std::string> out(*system);
@@ -182,13 +179,16 @@ TEMPLATE_TEST_CASE(
               .add_task(phase::service_stop, "note",
                         [reply] {
                           reply.tell("shutdown task");
-                          Promise<Done> done;
-                          done.complete(Done{});
-                          return done.future();
+                          return ready_future<Done>(Done{});
                         })
               .ok());
+  auto& shutdown = system->coordinated_shutdown();
+  REQUIRE(shutdown.set_phase_timeout(phase::cluster_leave, 50ms).ok());
+  Promise<Done> never(h.env());
+  REQUIRE(
+      shutdown.add_task(phase::cluster_leave, "hangs", [never] { return never.future(); }).ok());
   Future<Done> terminated = system->when_terminated();
-  system.reset();  // returns once the system has terminated, in both worlds
+  system.reset();  // returns once the system has terminated, in every world
   REQUIRE(terminated.ready());
   REQUIRE(out.messages() == std::vector<std::string>{"shutdown task", "parent/child", "parent"});
 }
@@ -207,6 +207,10 @@ TEST_CASE("Future::get on the simulator's thread fails at once and names await",
   REQUIRE_THROWS_WITH(pending.get(),
                       Catch::Matchers::Contains("await") && Catch::Matchers::Contains("script"));
   REQUIRE_THROWS_AS(system->when_terminated().get(), std::logic_error);
+  // A promise the user makes on the node's side learns its world from the node's Env.
+  Promise<int> user(h.env());
+  Future<int> user_future = user.future();
+  REQUIRE_THROWS_WITH(user_future.get(), Catch::Matchers::Contains("await"));
   struct StatusQuery {
     ActorRef<StatusReply<int>> reply_to;
   };
@@ -217,6 +221,32 @@ TEST_CASE("Future::get on the simulator's thread fails at once and names await",
   REQUIRE_THROWS_AS(status.get(), std::logic_error);
   REQUIRE(h.run_until([&] { return pending.ready(); }, 5s));
   REQUIRE(pending.get().error().code == Errc::timeout);  // a ready future reads as ever
+  user.complete(5);
+  REQUIRE(user_future.get().value() == 5);
+  h.shutdown(system);
+}
+
+TEMPLATE_TEST_CASE("a user promise refuses get() at once on one thread and blocks on the pool",
+                   "[system]", ORRERY_HARNESSES) {
+  TestType h;
+  Promise<int> promise(h.env());
+  Future<int> future = promise.future();
+  if (!h.threaded()) {
+    // The manual Env and the simulator: nothing else would complete it while get() waited.
+    REQUIRE_THROWS_AS(future.get(), std::logic_error);
+    REQUIRE(!future.ready());
+    promise.complete(7);
+    REQUIRE(future.get().value() == 7);
+    return;
+  }
+  // The production pool: get() blocks until work on the pool completes it.
+  auto system = ActorSystem::create(h.env());
+  auto completer = system->spawn(
+      behaviors::receive<int>([shared = std::make_shared<Promise<int>>(promise)](
+                                  ActorContext<int>&, int& n) { shared->complete(n); }),
+      "completer");
+  completer.tell(7);
+  REQUIRE(future.get().value() == 7);
   h.shutdown(system);
 }
 }  // namespace

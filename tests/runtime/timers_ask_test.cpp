@@ -186,7 +186,7 @@ TEMPLATE_TEST_CASE("ctx.ask, adapters and pipe_to_self deliver to the actor", "[
         });
         adapter.tell(7);
         adapter.tell(-1);
-        Promise<int> promise;
+        Promise<int> promise(ctx.env());
         ctx.pipe_to_self(promise.future(), [](const Result<int>& r) {
           return M(std::string("piped ") + std::to_string(r.value()));
         });
@@ -358,7 +358,7 @@ TEMPLATE_TEST_CASE(
   auto target = system->spawn(doubler(), "doubler");
   auto silent =
       system->spawn(behaviors::receive<Query>([](ActorContext<Query>&, Query&) {}), "silent");
-  Promise<int> promise;
+  Promise<int> promise(h.env());
   auto checker = system->spawn(
       turn_checker(target, silent, promise.future(), adapters.ref(), out.ref()), "checker");
   REQUIRE(h.run_until(adapters.has(1), 5s));
@@ -392,7 +392,7 @@ TEMPLATE_TEST_CASE("an adaptation queued for a stopped actor never runs", "[ask]
   auto system = ActorSystem::create(h.env());
   test::Recorder<ActorRef<int>> adapters(*system);
   auto ran = std::make_shared<std::atomic<int>>(0);
-  Promise<int> promise;
+  Promise<int> promise(h.env());
   auto stopping = system->spawn(
       behaviors::setup<std::string>([&, ran, out = adapters.ref()](ActorContext<std::string>& ctx) {
         out.tell(ctx.template message_adapter<int>([ran](int) {
@@ -502,7 +502,7 @@ TEMPLATE_TEST_CASE("pipe_to_self of a future that never completes frees it all o
   auto token = std::make_shared<int>(0);  // held by the adapter function only
   test::Recorder<bool> piped(*system);
   {
-    auto promise = std::make_shared<Promise<int>>();
+    auto promise = std::make_shared<Promise<int>>(h.env());
     std::weak_ptr<Promise<int>> weak = promise;  // the setup must not keep the promise alive
     system->spawn(behaviors::setup<int>([weak, token, p = piped.ref()](ActorContext<int>& ctx) {
                     ctx.pipe_to_self(weak.lock()->future(),

@@ -67,7 +67,7 @@ TEST_CASE("a crash cancels an actor's await and drops its timers without running
   Node& a = world.add_node(
       "a", {.remoting = false, .on_start = [fired](Node& node) {
               node.env().timers.schedule_at(node.now() + 5s, [fired] { ++*fired; });
-              Promise<int> never;
+              Promise<int> never(node.env());
               auto ref = node.system().spawn(
                   behaviors::receive<Count>([never](ActorContext<Count>& ctx, Count&) {
                     (void)ctx.await(never.future());
@@ -305,9 +305,7 @@ TEST_CASE("a crash is an abort - no PostStop and no shutdown task, unlike droppi
               static_cast<void>(node.system().coordinated_shutdown().add_task(
                   phase::service_stop, "note", [seen] {
                     seen->push_back("shutdown task");
-                    Promise<Done> done;
-                    done.complete(Done{});
-                    return done.future();
+                    return ready_future<Done>(Done{});
                   }));
             }});
   world.run_for(1s);

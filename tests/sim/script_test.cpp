@@ -90,7 +90,7 @@ TEST_CASE("an ask of a crashed node times out in the script instead of hanging",
 TEST_CASE("a deadlocked script is reported with who waits on what", "[script][deadlock]") {
   World world(4);
   world.add_node("a", {.remoting = false});
-  Promise<int> never;
+  Promise<int> never(world.node("a").env());
   auto waiter =
       world.node("a").system().spawn(behaviors::receive<int>([never](ActorContext<int>& ctx, int&) {
                                        (void)ctx.await(never.future());

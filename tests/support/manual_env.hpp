@@ -57,17 +57,44 @@ class ManualTimers final : public Timers {
 };
 
 /// Runs ready work in arrival order, or, with a seed, in an order drawn from it (so that property
-/// tests explore interleavings).
+/// tests explore interleavings). Its timers fire when the test advances the clock, or when
+/// something drives it (drive_until: a system dropped while live terminates gracefully).
 class FifoExecutor final : public Executor {
  public:
-  FifoExecutor() : host_(FiberConfig{}, [this] { return step(); }) {}
-  explicit FifoExecutor(std::uint64_t shuffle_seed)
-      : shuffle_(shuffle_seed), shuffled_(true), host_(FiberConfig{}, [this] { return step(); }) {}
+  FifoExecutor(ManualClock& clock, ManualTimers& timers)
+      : clock_(clock), timers_(timers), host_(FiberConfig{}, [this] { return step(); }) {}
+  FifoExecutor(ManualClock& clock, ManualTimers& timers, std::uint64_t shuffle_seed)
+      : clock_(clock),
+        timers_(timers),
+        shuffle_(shuffle_seed),
+        shuffled_(true),
+        host_(FiberConfig{}, [this] { return step(); }) {}
   void schedule(Runnable& runnable) override { ready_.push_back(&runnable); }
   std::uint32_t concurrency() const noexcept override { return 1; }
   bool supports_blocking_wait() const noexcept override { return false; }
+  /// Runs ready work and fires timers, jumping the clock to each, until `done`, nothing is left
+  /// before `limit`, or the limit. Refused (false) from inside its own loop.
+  bool drive_until(const std::function<bool()>& done, Duration limit) override {
+    if (draining_) return false;
+    const Instant deadline = clock_.now() + limit;
+    drain();
+    Instant when;
+    TimerTask task;
+    while (!done() && timers_.pop_due(deadline, when, task)) {
+      if (when > clock_.now()) clock_.set(when);
+      task();
+      task.reset();
+      drain();
+    }
+    return true;
+  }
   /// Runs until nothing is ready.
-  void drain() { host_.run(); }
+  void drain() {
+    ORRERY_ASSERT(!draining_, "FifoExecutor::drain from inside its own loop");
+    draining_ = true;
+    host_.run();
+    draining_ = false;
+  }
   bool idle() const { return ready_.empty(); }
   FiberHost& host() { return host_; }
   ~FifoExecutor() override {
@@ -85,9 +112,12 @@ class FifoExecutor final : public Executor {
     runnable->run(host_);
     return true;
   }
+  ManualClock& clock_;
+  ManualTimers& timers_;
   std::deque<Runnable*> ready_;
   SeededRandom shuffle_{0};
   bool shuffled_ = false;
+  bool draining_ = false;
   FiberHost host_;
 };
 
@@ -133,7 +163,8 @@ class ManualEnv {
   struct Shuffled {
     std::uint64_t seed;
   };
-  explicit ManualEnv(Shuffled shuffled) : executor_(shuffled.seed), random_(shuffled.seed) {}
+  explicit ManualEnv(Shuffled shuffled)
+      : executor_(clock_, timers_, shuffled.seed), random_(shuffled.seed) {}
 
   Env& env() { return env_; }
   Instant now() const { return clock_.now(); }
@@ -161,7 +192,7 @@ class ManualEnv {
  private:
   ManualClock clock_;
   ManualTimers timers_;
-  FifoExecutor executor_;
+  FifoExecutor executor_{clock_, timers_};
   SeededRandom random_;
   NullTransport transport_;
   NullStorage storage_;

@@ -7,9 +7,10 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <orrery/env/env.hpp>
 #include <set>
 #include <support/manual_env.hpp>
+
+#include <orrery/env/env.hpp>
 
 namespace orrery::test {
 
@@ -17,7 +18,8 @@ class MemoryNetwork;
 
 class MemoryEndpoint final : public Transport {
  public:
-  MemoryEndpoint(MemoryNetwork& network, NodeAddress address) : network_(network), address_(std::move(address)) {}
+  MemoryEndpoint(MemoryNetwork& network, NodeAddress address)
+      : network_(network), address_(std::move(address)) {}
   const NodeAddress& local_address() const noexcept override { return address_; }
   void attach(FrameSink& sink) override { sink_ = &sink; }
   void detach() noexcept override { sink_ = nullptr; }
@@ -48,8 +50,8 @@ class MemoryNetwork {
     node.endpoint = std::make_unique<MemoryEndpoint>(*this, address);
     node.random = std::make_unique<SeededRandom>(nodes_.size() + 7);
     node.log = std::make_unique<CapturingLog>();
-    node.env = std::make_unique<Env>(Env{clock_, timers_, executor_, *node.random, *node.endpoint,
-                                         storage_, *node.log});
+    node.env = std::make_unique<Env>(
+        Env{clock_, timers_, executor_, *node.random, *node.endpoint, storage_, *node.log});
     Env& env = *node.env;
     nodes_[address] = std::move(node);
     return env;
@@ -69,7 +71,9 @@ class MemoryNetwork {
   /// Every other frame is held back and delivered after the next one.
   void set_reorder(bool on) { reorder_ = on; }
   /// Delivers raw bytes to `to` as if `from` sent them.
-  void inject(const NodeAddress& from, const NodeAddress& to, Frame frame) { deliver(from, to, std::move(frame), latency_); }
+  void inject(const NodeAddress& from, const NodeAddress& to, Frame frame) {
+    deliver(from, to, std::move(frame), latency_);
+  }
 
   void advance(Duration duration) {
     const Instant limit = clock_.now() + duration;
@@ -97,7 +101,8 @@ class MemoryNetwork {
   std::uint64_t frames_delivered() const { return delivered_; }
 
   SendStatus route(const NodeAddress& from, const NodeAddress& to, Frame frame) {
-    if (nodes_.find(to) == nodes_.end() || cut_.count({from, to}) != 0) return SendStatus::queued;  // lost
+    if (nodes_.find(to) == nodes_.end() || cut_.count({from, to}) != 0)
+      return SendStatus::queued;  // lost
     Duration latency = latency_;
     if (reorder_ && (++sent_ % 2 == 1)) latency += std::chrono::microseconds(500);
     if (duplicate_) deliver(from, to, frame, latency);
@@ -107,20 +112,21 @@ class MemoryNetwork {
 
  private:
   void deliver(const NodeAddress& from, const NodeAddress& to, Frame frame, Duration latency) {
-    timers_.schedule_at(clock_.now() + latency, [this, from, to, frame = std::move(frame)]() mutable {
-      auto node = nodes_.find(to);
-      if (node == nodes_.end() || cut_.count({from, to}) != 0) return;
-      if (FrameSink* sink = node->second.endpoint->sink()) {
-        ++delivered_;
-        sink->on_frame(from, std::move(frame));
-      }
-    });
+    timers_.schedule_at(clock_.now() + latency,
+                        [this, from, to, frame = std::move(frame)]() mutable {
+                          auto node = nodes_.find(to);
+                          if (node == nodes_.end() || cut_.count({from, to}) != 0) return;
+                          if (FrameSink* sink = node->second.endpoint->sink()) {
+                            ++delivered_;
+                            sink->on_frame(from, std::move(frame));
+                          }
+                        });
   }
 
   Duration latency_;
   ManualClock clock_;
   ManualTimers timers_;
-  FifoExecutor executor_;
+  FifoExecutor executor_{clock_, timers_};
   NullStorage storage_;
   std::map<NodeAddress, Node> nodes_;
   std::set<std::pair<NodeAddress, NodeAddress>> cut_;

@@ -1,7 +1,10 @@
 // The testkit: probes in virtual time, BehaviorTestKit effects and inboxes, ActorTestKit.
 #include <catch2/catch.hpp>
+
+#include <orrery/actor.hpp>
 #include <orrery/testkit/actor_testkit.hpp>
 #include <orrery/testkit/behavior_testkit.hpp>
+#include <orrery/testkit/manual_time.hpp>
 
 namespace orrery {
 namespace {
@@ -55,8 +58,10 @@ TEST_CASE("probes expect messages and silence in virtual time", "[testkit]") {
   actor.tell(Get{probe.ref()});
   actor.tell(Get{probe.ref()});
   REQUIRE(probe.receive_messages(2) == std::vector<int>{1, 1});
-  for (int i = 0; i < 3; ++i) actor.tell(Increment{});
-  for (int i = 0; i < 3; ++i) actor.tell(Get{probe.ref()});
+  for (int i = 0; i < 3; ++i)
+    actor.tell(Increment{});
+  for (int i = 0; i < 3; ++i)
+    actor.tell(Get{probe.ref()});
   REQUIRE(probe.fish_for_message(1s, [](const int& v) {
     return v == 4 ? FishingOutcome::complete : FishingOutcome::continue_fishing;
   }) == 4);
@@ -65,12 +70,15 @@ TEST_CASE("probes expect messages and silence in virtual time", "[testkit]") {
 
 TEST_CASE("a probe expects an actor's termination", "[testkit]") {
   ActorTestKit kit;
-  auto actor = kit.spawn(behaviors::receive<int>([](ActorContext<int>&, int&) { return behaviors::stopped(); }), "short");
+  auto actor = kit.spawn(
+      behaviors::receive<int>([](ActorContext<int>&, int&) { return behaviors::stopped(); }),
+      "short");
   auto probe = kit.create_probe<int>();
   actor.tell(1);
   probe.expect_terminated(actor);
   auto other = kit.spawn(behaviors::receive<int>([](ActorContext<int>&, int&) {}), "long");
-  REQUIRE_THROWS_WITH(probe.expect_terminated(other, 1s), Catch::Matchers::Contains("waiting for /user/long to terminate"));
+  REQUIRE_THROWS_WITH(probe.expect_terminated(other, 1s),
+                      Catch::Matchers::Contains("waiting for /user/long to terminate"));
   kit.shutdown();
 }
 
@@ -94,6 +102,31 @@ TEST_CASE("BehaviorTestKit runs synchronously and records effects", "[testkit]")
   inbox.expect_message(0);
   REQUIRE(kit.retrieve_effects().empty());
   REQUIRE(kit.is_alive());
+}
+
+TEST_CASE("a system dropped while live over ManualTime terminates gracefully, not aborted",
+          "[testkit]") {
+  ManualTime time;
+  auto system = ActorSystem::create(time.env());
+  auto stopped = std::make_shared<int>(0);
+  system->spawn(behaviors::receive<int>([](ActorContext<int>&, int&) {
+                }).receive_signal([stopped](ActorContext<int>&, const PostStop&) { ++*stopped; }),
+                "noted");
+  // A task that never finishes: only a timer (its phase's timeout) ends the phase.
+  REQUIRE(system->coordinated_shutdown().set_phase_timeout(phase::service_stop, 2s).ok());
+  Promise<Done> never(time.env());
+  REQUIRE(system->coordinated_shutdown()
+              .add_task(phase::service_stop, "hangs", [never] { return never.future(); })
+              .ok());
+  time.run_ready();
+  const Instant before = time.now();
+  Future<Done> terminated = system->when_terminated();
+  system.reset();  // drives ManualTime's executor and timers until the system has terminated
+  REQUIRE(terminated.ready());
+  REQUIRE(*stopped == 1);              // PostStop ran: terminated, not aborted
+  REQUIRE(time.now() - before >= 2s);  // the phase's timeout fired in virtual time
+  for (const std::string& line : time.log_lines())
+    REQUIRE(line.find("aborting") == std::string::npos);
 }
 
 }  // namespace

@@ -1,9 +1,9 @@
 // PolicyStores' wrappers: a decided failure completes like a store's own (a ready future, since
 // nothing reaches a store); everything else is the wrapped store's call.
 
-#include <orrery/persistence/testkit/policy_stores.hpp>
-
 #include <fmt/format.h>
+
+#include <orrery/persistence/testkit/policy_stores.hpp>
 
 namespace orrery::persistence {
 
@@ -11,9 +11,7 @@ namespace {
 
 template <class T>
 Future<T> failed(const Error& error) {
-  Promise<T> promise;
-  promise.fail(error);
-  return promise.future();
+  return ready_future<T>(error);
 }
 
 class PolicyJournal final : public Journal {

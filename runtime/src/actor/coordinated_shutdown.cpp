@@ -2,6 +2,7 @@
 // waiting for its tasks or its timeout; then the actor system's guardians stop.
 
 #include <fmt/format.h>
+
 #include <orrery/actor.hpp>
 #include <orrery/actor/coordinated_shutdown.hpp>
 
@@ -83,9 +84,7 @@ struct CoordinatedShutdownRunner {
       try {
         future = task();
       } catch (...) {
-        Promise<Done> failed;
-        failed.fail(make_error(Errc::refused, describe(std::current_exception())));
-        future = failed.future();
+        future = ready_future<Done>(make_error(Errc::refused, describe(std::current_exception())));
       }
       ctx.pipe_to_self(std::move(future), [index, name = name](const Result<Done>& result) {
         TaskFinished done{index, name, std::nullopt};
@@ -110,7 +109,8 @@ Status CoordinatedShutdown::add_task(std::string_view phase, std::string name, T
   }
   std::lock_guard guard(mutex_);
   if (reason_) {
-    return make_error(Errc::closed, fmt::format("shutdown already running; task '{}' not added", name));
+    return make_error(Errc::closed,
+                      fmt::format("shutdown already running; task '{}' not added", name));
   }
   tasks_[*index].tasks.emplace_back(std::move(name), std::move(task));
   return {};
@@ -122,7 +122,8 @@ Status CoordinatedShutdown::set_phase_timeout(std::string_view phase, Duration t
     return make_error(Errc::invalid_argument, fmt::format("no shutdown phase named '{}'", phase));
   }
   if (timeout.count() <= 0) {
-    return make_error(Errc::invalid_argument, fmt::format("timeout of phase '{}' must be positive", phase));
+    return make_error(Errc::invalid_argument,
+                      fmt::format("timeout of phase '{}' must be positive", phase));
   }
   std::lock_guard guard(mutex_);
   tasks_[*index].timeout = timeout;

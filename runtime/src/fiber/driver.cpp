@@ -23,8 +23,7 @@ class DriverStart final : public Runnable {
         done.fail(make_error(Errc::closed, "driver '" + name + "' was cancelled"));
         throw;
       } catch (...) {
-        done.fail(make_error(Errc::refused, "driver '" + name + "' threw: " +
-                                                describe_current()));
+        done.fail(make_error(Errc::refused, "driver '" + name + "' threw: " + describe_current()));
       }
     });
     env_.executor.schedule(FiberHost::runnable(fiber));
@@ -56,7 +55,7 @@ class DriverStart final : public Runnable {
 }  // namespace
 
 Future<Done> start_driver(Env& env, std::string name, UniqueFunction<void(Driver&)> body) {
-  Promise<Done> done;
+  Promise<Done> done(env);
   Future<Done> future = done.future();
   env.executor.schedule(*new DriverStart(env, std::move(name), std::move(body), std::move(done)));
   return future;

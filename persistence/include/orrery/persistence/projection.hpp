@@ -53,7 +53,8 @@ struct ProjectionPoll {};
 struct ProjectionFlush {};
 }  // namespace detail
 struct StopProjection {};
-using ProjectionMessage = std::variant<detail::ProjectionPoll, detail::ProjectionFlush, StopProjection>;
+using ProjectionMessage =
+    std::variant<detail::ProjectionPoll, detail::ProjectionFlush, StopProjection>;
 
 namespace detail {
 
@@ -64,7 +65,8 @@ class ProjectionRunner : public std::enable_shared_from_this<ProjectionRunner> {
   using Flush = std::function<Future<Done>(std::vector<EventEnvelope> events)>;
 
   ProjectionRunner(ActorContext<ProjectionMessage>& ctx, ProjectionSettings settings,
-                   std::shared_ptr<ReadJournal> read, std::shared_ptr<OffsetStore> offsets, Flush flush)
+                   std::shared_ptr<ReadJournal> read, std::shared_ptr<OffsetStore> offsets,
+                   Flush flush)
       : ctx_(ctx),
         settings_(std::move(settings)),
         read_(std::move(read)),
@@ -76,26 +78,26 @@ class ProjectionRunner : public std::enable_shared_from_this<ProjectionRunner> {
 
   void start() {
     auto self = shared_from_this();
-    ctx_.on_complete_in_turn(offsets_->load_offset(settings_.name),
-                             [self](const Result<std::optional<Offset>>& loaded) -> Behavior<ProjectionMessage> {
-                               if (!self->alive_) return behaviors::same();
-                               if (!loaded.ok()) self->fail("loading its offset", loaded.error());
-                               self->offset_ = loaded.value().value_or(0);
-                               self->read_offset_ = self->offset_;
-                               self->loaded_ = true;
-                               self->poll();
-                               return behaviors::same();
-                             });
+    ctx_.on_complete_in_turn(
+        offsets_->load_offset(settings_.name),
+        [self](const Result<std::optional<Offset>>& loaded) -> Behavior<ProjectionMessage> {
+          if (!self->alive_) return behaviors::same();
+          if (!loaded.ok()) self->fail("loading its offset", loaded.error());
+          self->offset_ = loaded.value().value_or(0);
+          self->read_offset_ = self->offset_;
+          self->loaded_ = true;
+          self->poll();
+          return behaviors::same();
+        });
   }
 
   void poll() {
     if (!loaded_ || reading_) return;
     reading_ = true;
     auto self = shared_from_this();
-    ctx_.on_complete_in_turn(read_->events_by_tag(settings_.tag, read_offset_, settings_.page),
-                             [self](const Result<std::vector<EventEnvelope>>& page) {
-                               return self->on_page(page);
-                             });
+    ctx_.on_complete_in_turn(
+        read_->events_by_tag(settings_.tag, read_offset_, settings_.page),
+        [self](const Result<std::vector<EventEnvelope>>& page) { return self->on_page(page); });
   }
 
   void flush_due() {
@@ -114,14 +116,17 @@ class ProjectionRunner : public std::enable_shared_from_this<ProjectionRunner> {
     for (const EventEnvelope& envelope : page.value()) {
       if (envelope.offset <= read_offset_) continue;
       read_offset_ = envelope.offset;
-      if (group_.empty()) ctx_.timers().start_single_timer("flush", ProjectionMessage{ProjectionFlush{}}, settings_.group_within);
+      if (group_.empty())
+        ctx_.timers().start_single_timer("flush", ProjectionMessage{ProjectionFlush{}},
+                                         settings_.group_within);
       group_.push_back(envelope);
       if (group_.size() >= settings_.group_events) commit();
     }
     if (page.value().size() >= settings_.page) {
       poll();
     } else {
-      ctx_.timers().start_single_timer("poll", ProjectionMessage{ProjectionPoll{}}, settings_.refresh_interval);
+      ctx_.timers().start_single_timer("poll", ProjectionMessage{ProjectionPoll{}},
+                                       settings_.refresh_interval);
     }
     return behaviors::same();
   }
@@ -178,7 +183,8 @@ inline Behavior<ProjectionMessage> projection_behavior(
     std::shared_ptr<ProjectionRunner> runner = make(ctx);
     runner->start();
     return behaviors::receive<ProjectionMessage>(
-               [runner](ActorContext<ProjectionMessage>&, ProjectionMessage& message) -> Behavior<ProjectionMessage> {
+               [runner](ActorContext<ProjectionMessage>&,
+                        ProjectionMessage& message) -> Behavior<ProjectionMessage> {
                  if (std::holds_alternative<StopProjection>(message)) return behaviors::stopped();
                  if (std::holds_alternative<ProjectionFlush>(message)) {
                    runner->flush_due();
@@ -187,8 +193,10 @@ inline Behavior<ProjectionMessage> projection_behavior(
                  }
                  return behaviors::same();
                })
-        .receive_signal([runner](ActorContext<ProjectionMessage>&, const Signal& signal) -> Behavior<ProjectionMessage> {
-          if (std::holds_alternative<PreRestart>(signal) || std::holds_alternative<PostStop>(signal)) {
+        .receive_signal([runner](ActorContext<ProjectionMessage>&,
+                                 const Signal& signal) -> Behavior<ProjectionMessage> {
+          if (std::holds_alternative<PreRestart>(signal) ||
+              std::holds_alternative<PostStop>(signal)) {
             runner->retire();
             return behaviors::same();
           }
@@ -205,40 +213,40 @@ Behavior<ProjectionMessage> exactly_once_projection(
     ProjectionSettings settings, std::shared_ptr<ReadJournal> read,
     std::shared_ptr<TransactionalOffsetStore<Transaction>> store,
     std::function<Status(Transaction&, const EventEnvelope&)> handler) {
-  return detail::projection_behavior([settings, read, store, handler](ActorContext<ProjectionMessage>& ctx) {
-    auto flush = [store, handler, name = settings.name](std::vector<EventEnvelope> events) {
-      const Offset last = events.back().offset;
-      return store->commit(name, last,
-                           [handler, events = std::move(events)](Transaction& tx) -> Status {
-                             for (const EventEnvelope& envelope : events) {
-                               Status handled = handler(tx, envelope);
-                               if (!handled.ok()) return handled;
-                             }
-                             return {};
-                           });
-    };
-    return std::make_shared<detail::ProjectionRunner>(ctx, settings, read, store, flush);
-  });
+  return detail::projection_behavior(
+      [settings, read, store, handler](ActorContext<ProjectionMessage>& ctx) {
+        auto flush = [store, handler, name = settings.name](std::vector<EventEnvelope> events) {
+          const Offset last = events.back().offset;
+          return store->commit(name, last,
+                               [handler, events = std::move(events)](Transaction& tx) -> Status {
+                                 for (const EventEnvelope& envelope : events) {
+                                   Status handled = handler(tx, envelope);
+                                   if (!handled.ok()) return handled;
+                                 }
+                                 return {};
+                               });
+        };
+        return std::make_shared<detail::ProjectionRunner>(ctx, settings, read, store, flush);
+      });
 }
 
 /// `handler(envelope)` for each event, then the offset is stored per group: idempotent handlers.
 inline Behavior<ProjectionMessage> at_least_once_projection(
     ProjectionSettings settings, std::shared_ptr<ReadJournal> read,
     std::shared_ptr<OffsetStore> offsets, std::function<Status(const EventEnvelope&)> handler) {
-  return detail::projection_behavior([settings, read, offsets, handler](ActorContext<ProjectionMessage>& ctx) {
-    auto flush = [offsets, handler, name = settings.name](std::vector<EventEnvelope> events) {
-      for (const EventEnvelope& envelope : events) {
-        Status handled = handler(envelope);
-        if (!handled.ok()) {
-          Promise<Done> failed;
-          failed.fail(handled.error());
-          return failed.future();
-        }
-      }
-      return offsets->save_offset(name, events.back().offset);
-    };
-    return std::make_shared<detail::ProjectionRunner>(ctx, settings, read, offsets, flush);
-  });
+  return detail::projection_behavior(
+      [settings, read, offsets, handler](ActorContext<ProjectionMessage>& ctx) {
+        auto flush = [offsets, handler, name = settings.name](std::vector<EventEnvelope> events) {
+          for (const EventEnvelope& envelope : events) {
+            Status handled = handler(envelope);
+            if (!handled.ok()) {
+              return ready_future<Done>(handled.error());
+            }
+          }
+          return offsets->save_offset(name, events.back().offset);
+        };
+        return std::make_shared<detail::ProjectionRunner>(ctx, settings, read, offsets, flush);
+      });
 }
 
 }  // namespace orrery::persistence

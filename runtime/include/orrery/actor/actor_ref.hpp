@@ -8,14 +8,15 @@
 #include <atomic>
 #include <compare>
 #include <cstdint>
+#include <string>
+#include <type_traits>
+#include <typeindex>
+#include <utility>
+#include <variant>
+
 #include <orrery/core/assert.hpp>
 #include <orrery/core/intrusive_ptr.hpp>
 #include <orrery/remote/any_message.hpp>
-#include <string>
-#include <typeindex>
-#include <type_traits>
-#include <utility>
-#include <variant>
 
 namespace orrery {
 
@@ -106,7 +107,8 @@ class Recipient : public RecipientBase {
 class UntypedActorRef {
  public:
   UntypedActorRef() = default;
-  explicit UntypedActorRef(IntrusivePtr<RecipientBase> recipient) : recipient_(std::move(recipient)) {}
+  explicit UntypedActorRef(IntrusivePtr<RecipientBase> recipient)
+      : recipient_(std::move(recipient)) {}
 
   explicit operator bool() const noexcept { return static_cast<bool>(recipient_); }
   RecipientBase* recipient() const noexcept { return recipient_.get(); }
@@ -165,8 +167,8 @@ class ActorRef {
   /// A ref accepting a narrower message type N that M can be built from (an alternative of the
   /// variant M, say): Akka's `narrow`, so a client sees only the commands meant for it.
   template <class N>
-    requires std::is_constructible_v<M, N&&>
-  ActorRef<N> narrow() const;
+  requires std::is_constructible_v<M, N&&> ActorRef<N> narrow()
+  const;
 
   friend bool operator==(const ActorRef& a, const ActorRef& b) noexcept {
     return a.untyped() == b.untyped();
@@ -196,7 +198,8 @@ class NarrowingRecipient final : public Recipient<From> {
   void add_watcher(CellBase& watcher) override { target_->add_watcher(watcher); }
   void remove_watcher(CellBase& watcher) override { target_->remove_watcher(watcher); }
   bool same_actor(const RecipientBase& other) const noexcept override {
-    return target_->same_actor(other);
+    // Both ways: `other` may be another ref in front of the same target (two narrow() calls).
+    return target_->same_actor(other) || other.same_actor(*target_);
   }
 
  private:
@@ -236,7 +239,8 @@ class ForwardingRecipient final : public Recipient<X> {
 /// else a ForwardingRecipient<X> in front of it.
 template <class X>
 ActorRef<X> typed_ref(IntrusivePtr<RecipientBase> recipient) {
-  ORRERY_ASSERT(recipient && recipient->accepts(typeid(X)), "typed_ref of a recipient that does not take X");
+  ORRERY_ASSERT(recipient && recipient->accepts(typeid(X)),
+                "typed_ref of a recipient that does not take X");
   if (recipient->message_type() == std::type_index(typeid(X))) {
     return ActorRef<X>(IntrusivePtr<Recipient<X>>(static_cast<Recipient<X>*>(recipient.get())));
   }
@@ -245,8 +249,8 @@ ActorRef<X> typed_ref(IntrusivePtr<RecipientBase> recipient) {
 
 template <class M>
 template <class N>
-  requires std::is_constructible_v<M, N&&>
-ActorRef<N> ActorRef<M>::narrow() const {
+requires std::is_constructible_v<M, N&&> ActorRef<N> ActorRef<M>::narrow()
+const {
   ORRERY_ASSERT(recipient_, "narrow() on a null ActorRef");
   return ActorRef<N>(IntrusivePtr<Recipient<N>>(new detail::NarrowingRecipient<N, M>(recipient_)));
 }

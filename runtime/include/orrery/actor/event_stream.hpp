@@ -18,6 +18,13 @@
 // copy, sliced); to keep every field, make S a std::variant of the events, which is built from
 // any of its alternatives. Delivery order: the event type's subscribers first, then each
 // supertype's, depth-first in declaration order.
+//
+// Once per subscriber (Akka's subchannel classification): one publish reaches each subscriber
+// at most once, however many of the types it reaches the subscriber holds subscriptions for
+// (an actor subscribed, through narrowed refs or adapters, to both E and its supertype S, or to
+// two supertypes of a diamond). It gets the event as the first of those types in delivery
+// order: the most specific. Subscribing the same actor to the same type again (another
+// narrow() of it, say) is one subscription, not two.
 
 #include <mutex>
 #include <tuple>
@@ -62,11 +69,15 @@ class EventStream {
   }
 
   /// Tells every subscriber of E, and of each of E's supertypes (EventSupertypes), a copy of
-  /// `event`; returns how many got it.
+  /// `event`, each subscriber once; returns how many got it.
   template <class E>
   std::size_t publish(const E& event) {
-    std::vector<std::type_index> reached;
-    return publish_as<E>(event, reached);
+    if constexpr (std::tuple_size_v<typename EventSupertypes<E>::type> == 0) {
+      return deliver<E>(event, nullptr);  // one channel: its subscribers are distinct already
+    } else {
+      Reached reached;
+      return publish_as<E>(event, reached);
+    }
   }
 
   /// Drops every subscription (the system does, when it terminates).
@@ -86,17 +97,29 @@ class EventStream {
   }
 
  private:
+  /// What one publish has reached so far: the types, and the subscribers that got the event.
+  struct Reached {
+    std::vector<std::type_index> types;
+    std::vector<UntypedActorRef> subscribers;
+    bool got_it(const UntypedActorRef& subscriber) const {
+      for (const auto& seen : subscribers) {
+        if (seen == subscriber) return true;
+      }
+      return false;
+    }
+  };
+
   /// Delivers `event` as an As to As's subscribers, then recurses into As's supertypes.
   template <class As, class E>
-  std::size_t publish_as(const E& event, std::vector<std::type_index>& reached) {
+  std::size_t publish_as(const E& event, Reached& reached) {
     static_assert(std::is_constructible_v<As, const E&>,
                   "an event's supertype must be constructible from the event");
     const std::type_index type(typeid(As));
-    for (const auto& seen : reached) {
+    for (const auto& seen : reached.types) {
       if (seen == type) return 0;  // a supertype declared twice along two paths: once only
     }
-    reached.push_back(type);
-    std::size_t delivered = deliver<As>(event);
+    reached.types.push_back(type);
+    std::size_t delivered = deliver<As>(event, &reached);
     using Supertypes = typename EventSupertypes<As>::type;
     [&]<class... S>(std::tuple<S...>*) {
       ((delivered += publish_as<S>(event, reached)), ...);
@@ -104,8 +127,9 @@ class EventStream {
     return delivered;
   }
 
+  /// Tells As's subscribers; with `reached`, only those no earlier channel of this publish told.
   template <class As, class E>
-  std::size_t deliver(const E& event) {
+  std::size_t deliver(const E& event, Reached* reached) {
     std::vector<IntrusivePtr<RecipientBase>> targets;
     {
       std::lock_guard guard(mutex_);
@@ -116,9 +140,18 @@ class EventStream {
                     [](const IntrusivePtr<RecipientBase>& s) { return s->terminated(); });
       targets = subscribers;
     }
-    for (auto& target : targets)
+    std::size_t delivered = 0;
+    for (auto& target : targets) {
+      if (reached != nullptr) {
+        UntypedActorRef subscriber(target);
+        if (reached->got_it(subscriber)) continue;  // through a more specific subscription
+        reached->subscribers.push_back(std::move(subscriber));
+      }
       static_cast<Recipient<As>*>(target.get())->tell(As(event));
-    return targets.size();
+      ++delivered;
+    }
+    ORRERY_ASSERT(delivered <= targets.size());
+    return delivered;
   }
 
   mutable std::mutex mutex_;

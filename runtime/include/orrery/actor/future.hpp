@@ -5,7 +5,10 @@
 //    the worker goes on with other actors);
 //  - in a driver fiber (a scenario script): the script's await does the same;
 //  - from a plain production thread: get() blocks the thread (spinning briefly first).
-// In the simulator nothing may block the world's thread: use a fiber.
+// In the simulator nothing may block the world's thread: use a fiber. A promise learns its world
+// when it is made, from the Env (or executor) whose work completes it: a future of a
+// single-threaded executor (the simulator's, a manual test executor) refuses a blocking get() at
+// once instead of hanging. There is no default: every promise says where it lives.
 
 #include <atomic>
 #include <cstdint>
@@ -20,6 +23,7 @@
 #include <orrery/core/result.hpp>
 #include <orrery/core/spin_lock.hpp>
 #include <orrery/core/unique_function.hpp>
+#include <orrery/env/env.hpp>
 
 namespace orrery {
 
@@ -32,6 +36,11 @@ struct Done {
 /// of a single-threaded executor (the simulator's): blocking its only thread would stop the very
 /// work that completes them, and the run would hang without a word.
 enum class BlockingWait : std::uint8_t { allowed, refused };
+
+/// Whether a thread may block on futures completed by work `executor` runs.
+inline BlockingWait blocking_wait_of(const Executor& executor) noexcept {
+  return executor.supports_blocking_wait() ? BlockingWait::allowed : BlockingWait::refused;
+}
 
 namespace detail {
 
@@ -157,8 +166,9 @@ class Future {
   bool ready() const noexcept { return state_ && state_->completed(); }
 
   /// Blocks the calling (production, non-worker) thread until the result is there, and takes it.
-  /// Throws std::logic_error, at once, for a future of the simulator that is not ready yet:
-  /// nothing else would run the world, so the wait would never end.
+  /// Throws std::logic_error, at once, for a future of a single-threaded executor (the
+  /// simulator's, a manual test executor: see Promise) that is not ready yet: nothing else
+  /// would run the work that completes it, so the wait would never end.
   Result<T> get() {
     ORRERY_ASSERT(state_, "get() on an empty Future");
     if (state_->blocking() == BlockingWait::refused && !state_->completed()) {
@@ -197,10 +207,13 @@ class Future {
 template <class T>
 class Promise {
  public:
+  /// A promise completed by work of `env` (an actor, a timer, a store running on its
+  /// executor): get() on its future may block exactly when that executor allows it.
+  explicit Promise(const Env& env) : Promise(blocking_wait_of(env.executor)) {}
+  explicit Promise(const Executor& executor) : Promise(blocking_wait_of(executor)) {}
   /// `blocking`: whether get() may block on the future (refused where one thread runs
   /// everything, as in the simulator; ask and when_terminated pass their system's answer).
-  explicit Promise(BlockingWait blocking = BlockingWait::allowed)
-      : state_(new detail::FutureState<T>(blocking)) {}
+  explicit Promise(BlockingWait blocking) : state_(new detail::FutureState<T>(blocking)) {}
 
   Future<T> future() const { return Future<T>(state_); }
   /// Completes the future and runs its callbacks; rethrows the first exception one of them threw,
@@ -213,5 +226,13 @@ class Promise {
  private:
   IntrusivePtr<detail::FutureState<T>> state_;
 };
+
+/// A future that is complete already (a call refused before it started): get() never waits.
+template <class T>
+Future<T> ready_future(Result<T> result) {
+  Promise<T> promise(BlockingWait::allowed);
+  promise.try_complete(std::move(result));
+  return promise.future();
+}
 
 }  // namespace orrery

@@ -2,6 +2,7 @@
 // Props: how an actor is spawned, beyond its behavior: its mailbox and where it runs.
 
 #include <cstdint>
+
 #include <orrery/core/assert.hpp>
 
 namespace orrery {
@@ -10,8 +11,11 @@ namespace orrery {
 enum class OverflowPolicy : std::uint8_t {
   drop_newest,  // the new message goes to dead letters
   drop_oldest,  // the oldest queued message goes to dead letters; the new one is queued
-  fail_sender,  // tell() throws MailboxOverflowError in the sender (an actor's sender fails)
+  fail_sender,  // tell() throws MailboxOverflowError in the sender (an actor's sender fails);
+                // a completion piped in (pipe_to_self, ctx.ask) has none: dropped as drop_newest
 };
+// Messages adapted in the actor's turn (message adapters, pipe_to_self, ctx.ask) wait in its
+// mailbox and count against its capacity like any other.
 
 const char* to_string(OverflowPolicy policy) noexcept;
 

@@ -11,6 +11,11 @@
 // A name already taken among the spawner's children gets a suffix ("worker-1", "worker-2", ...);
 // an empty name spawns an anonymous child. A name the actor-name rules refuse is logged as an
 // error and nothing is spawned or replied (the asker's timeout tells it).
+//
+// A reply that cannot be delivered (`reply_to` a bounded mailbox with OverflowPolicy::fail_sender
+// that is full) does not fail the spawner, which serves every other requester: the reply is a
+// dead letter (counted, as every refused message is), the error is logged, and the child, whose
+// ref nobody received, is stopped rather than left running where nobody knows of it.
 
 #include <memory>
 #include <string>
@@ -44,7 +49,7 @@ struct SpawnProtocol {
         [behavior = std::move(behavior), name = std::move(name), props = std::move(props),
          reply_to = std::move(reply_to)](ActorContext<Command>& context) {
           if (name.empty()) {
-            reply_to.tell(context.spawn_anonymous(behavior, props));
+            reply(context, reply_to, context.spawn_anonymous(behavior, props));
             return;
           }
           std::string free_name = name;
@@ -56,12 +61,30 @@ struct SpawnProtocol {
             }
             free_name = name + "-" + std::to_string(suffix);
           }
+          ActorRef<T> child;
           try {
-            reply_to.tell(context.spawn(behavior, free_name, props));
+            child = context.spawn(behavior, free_name, props);
           } catch (const ActorNameError& error) {
             context.log().error("spawn of '{}' refused: {}", name, error.what());
+            return;
           }
+          reply(context, reply_to, std::move(child));
         })};
+  }
+
+  /// Tells `reply_to` the new child's ref; when its mailbox refuses it, logs that and stops the
+  /// child (the refused reply is already a dead letter).
+  template <class T>
+  static void reply(ActorContext<Command>& context, const ActorRef<ActorRef<T>>& reply_to,
+                    ActorRef<T> child) {
+    ORRERY_ASSERT(child, "a spawn replies with the child it spawned");
+    try {
+      reply_to.tell(child);
+    } catch (const MailboxOverflowError& error) {
+      context.log().error("spawned {} but could not reply to {}: {}; the child is stopped",
+                          child.path(), reply_to.path(), error.what());
+      context.stop(child);
+    }
   }
 
   /// The spawner's behavior.

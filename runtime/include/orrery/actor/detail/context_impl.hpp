@@ -132,7 +132,8 @@ void ActorContext<M>::pipe_to_self(Future<T> future, F adapt) {
         [state = std::move(state), adapt = std::move(adapt)](TypedCell<M>& cell) mutable {
           cell.deliver_adapted([&] { return M(adapt(state->result())); },
                                TypedCell<M>::AdaptFailure::fails_actor);
-        });
+        },
+        TypedCell<M>::WhenFull::drop_newest);
   });
 }
 template <class M>
@@ -148,7 +149,8 @@ void ActorContext<M>::on_complete_in_turn(Future<T> future, F on_result) {
         type_name<Result<T>>(),
         [state = std::move(state), on_result = std::move(on_result)](TypedCell<M>& cell) mutable {
           cell.run_in_turn([&]() -> Behavior<M> { return on_result(state->result()); });
-        });
+        },
+        TypedCell<M>::WhenFull::drop_newest);
   });
 }
 template <class M>

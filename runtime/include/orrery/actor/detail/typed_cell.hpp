@@ -9,7 +9,9 @@
 //
 // Adaptations (a message adapter's N, a piped future's result) wait in the mailbox as closures
 // that make an M inside the turn. They keep their place among the messages: each records how
-// many mailbox messages were queued before it, and the turn runs it once those are handled.
+// many mailbox messages were queued before it, and the turn runs it once those are handled. An
+// adaptation is a message in the mailbox: it counts against a bounded mailbox's capacity, and a
+// full one applies its overflow policy to it as to any message.
 
 #include <algorithm>
 #include <deque>
@@ -26,8 +28,8 @@
 #include <orrery/actor/detail/cell.hpp>
 #include <orrery/core/message_buffer.hpp>
 #include <orrery/core/prng.hpp>
-#include <orrery/core/unique_function.hpp>
 #include <orrery/core/type_name.hpp>
+#include <orrery/core/unique_function.hpp>
 #include <orrery/fiber/fiber_host.hpp>
 
 namespace orrery {
@@ -83,14 +85,34 @@ class TypedCell final : public CellBase, public Recipient<M>, public ActorContex
     std::string_view type_name;  // of what it adapts, for dead letters
     AdaptationTask run;
   };
-  /// Thread-safe: queues an adaptation behind the messages already in the mailbox. It does not
-  /// count against a bounded mailbox's capacity; to a terminated actor it is a dead letter.
-  void tell_adaptation(std::string_view type_name, AdaptationTask run) {
+  /// What a full bounded mailbox with OverflowPolicy::fail_sender does with an adaptation.
+  enum class WhenFull : std::uint8_t {
+    fail_sender,  // as with a tell: throws MailboxOverflowError to whoever sent it (an adapter)
+    drop_newest,  // a completion (pipe_to_self) has no sender to fail: it is a dead letter
+  };
+  /// Thread-safe: queues an adaptation behind the messages already in the mailbox. It counts
+  /// against a bounded mailbox's capacity, and a full one applies its overflow policy (with
+  /// fail_sender as `when_full` says); to a terminated actor it is a dead letter.
+  void tell_adaptation(std::string_view type_name, AdaptationTask run,
+                       WhenFull when_full = WhenFull::fail_sender) {
     lock_.lock();
     if (lifecycle_.load(std::memory_order_relaxed) == Lifecycle::terminated) {
       lock_.unlock();
       system().dead_letter(CellBase::path(), type_name, "recipient terminated");
       return;
+    }
+    Evicted evicted;  // freed after the lock: an adaptation's closure may hold anything
+    if (bounded_ && bounded_full()) {
+      OverflowPolicy policy = typed_->mailbox.overflow;
+      if (policy == OverflowPolicy::fail_sender && when_full == WhenFull::drop_newest)
+        policy = OverflowPolicy::drop_newest;
+      if (policy == OverflowPolicy::drop_oldest) {
+        evict_oldest(evicted);
+      } else {
+        lock_.unlock();
+        refuse(type_name, policy);
+        return;
+      }
     }
     try {
       if (adaptations_in_ == nullptr) adaptations_in_ = new std::vector<Adaptation>();
@@ -101,9 +123,11 @@ class TypedCell final : public CellBase, public Recipient<M>, public ActorContex
       lock_.unlock();
       throw;
     }
+    ORRERY_ASSERT(!bounded_ || bounded_queued() <= typed_->mailbox.capacity);
     const bool idle = !scheduled_;
     scheduled_ = true;
     lock_.unlock();
+    report_evicted(evicted);
     if (idle) schedule_from_idle();
   }
 
@@ -587,8 +611,8 @@ class TypedCell final : public CellBase, public Recipient<M>, public ActorContex
     std::optional<M> decoded;
     if (copy.ok()) decoded = take_as<M>(*copy);
     if (!decoded) {
-      const std::string reason = copy.ok() ? "it decoded to " + std::string(copy->type_name())
-                                           : copy.error().message;
+      const std::string reason =
+          copy.ok() ? "it decoded to " + std::string(copy->type_name()) : copy.error().message;
       system().log(LogLevel::error, CellBase::path(), "message not serializable: " + reason);
       system().dead_letter(CellBase::path(), message_type_name(message), "not serializable");
       return false;
@@ -597,38 +621,73 @@ class TypedCell final : public CellBase, public Recipient<M>, public ActorContex
     return true;
   }
 
+  /// With lock_ held: what a bounded mailbox holds, messages and adaptations.
+  std::size_t bounded_queued() const noexcept {
+    const std::size_t adaptations = adaptations_in_ == nullptr ? 0 : adaptations_in_->size();
+    return typed_->bounded.size() + adaptations;
+  }
+  bool bounded_full() const noexcept {
+    return bounded_queued() >= typed_->mailbox.capacity;
+  }
+
+  /// The oldest entry a full drop_oldest mailbox gave up: a message or an adaptation.
+  struct Evicted {
+    std::optional<M> message;
+    std::optional<Adaptation> adaptation;
+  };
+  /// With lock_ held: takes the oldest entry out of a full bounded mailbox. An adaptation with
+  /// nothing queued before it is older than the first message.
+  void evict_oldest(Evicted& evicted) {
+    ORRERY_ASSERT(bounded_ && bounded_queued() > 0, "evicting from an empty mailbox");
+    if (adaptations_in_ != nullptr && !adaptations_in_->empty() &&
+        adaptations_in_->front().before == 0) {
+      evicted.adaptation.emplace(std::move(adaptations_in_->front()));
+      adaptations_in_->erase(adaptations_in_->begin());
+      return;
+    }
+    ORRERY_ASSERT(!typed_->bounded.empty(), "adaptations wait only behind messages");
+    evicted.message.emplace(std::move(typed_->bounded.front()));
+    typed_->bounded.pop_front();
+    if (adaptations_in_ != nullptr) {  // they keep their place among what stays
+      for (Adaptation& adaptation : *adaptations_in_)
+        if (adaptation.before > 0) --adaptation.before;
+    }
+  }
+  /// After the lock: dead-letters what evict_oldest took.
+  void report_evicted(const Evicted& evicted) {
+    constexpr const char* reason = "mailbox full: oldest dropped";
+    if (evicted.message)
+      system().dead_letter(CellBase::path(), message_type_name(*evicted.message), reason);
+    if (evicted.adaptation)
+      system().dead_letter(CellBase::path(), evicted.adaptation->type_name, reason);
+  }
+  /// After the lock: a full mailbox refuses the newest entry (drop_newest or fail_sender).
+  void refuse(std::string_view type_name, OverflowPolicy policy) {
+    ORRERY_ASSERT(policy != OverflowPolicy::drop_oldest, "drop_oldest takes the newest entry");
+    system().dead_letter(CellBase::path(), type_name, "mailbox full");
+    if (policy == OverflowPolicy::fail_sender) {
+      throw MailboxOverflowError("the mailbox of " + CellBase::path() + " is full (capacity " +
+                                 std::to_string(typed_->mailbox.capacity) + ")");
+    }
+  }
+
   void tell_bounded(M&& message) {  // called with lock_ held; unlocks
     TypedExtras& state = typed();
-    std::optional<M> dropped;
-    const char* reason = nullptr;
-    if (state.bounded.size() >= state.mailbox.capacity) {
-      switch (state.mailbox.overflow) {
-        case OverflowPolicy::drop_newest:
-          lock_.unlock();
-          system().dead_letter(CellBase::path(), message_type_name(message), "mailbox full");
-          return;
-        case OverflowPolicy::drop_oldest:
-          dropped.emplace(std::move(state.bounded.front()));
-          state.bounded.pop_front();
-          if (adaptations_in_ != nullptr) {  // they keep their place among what stays
-            for (Adaptation& adaptation : *adaptations_in_)
-              if (adaptation.before > 0) --adaptation.before;
-          }
-          reason = "mailbox full: oldest dropped";
-          break;
-        case OverflowPolicy::fail_sender:
-          lock_.unlock();
-          system().dead_letter(CellBase::path(), message_type_name(message), "mailbox full");
-          throw MailboxOverflowError("the mailbox of " + CellBase::path() + " is full (capacity " +
-                                     std::to_string(state.mailbox.capacity) + ")");
+    Evicted evicted;
+    if (bounded_full()) {
+      if (state.mailbox.overflow != OverflowPolicy::drop_oldest) {
+        lock_.unlock();
+        refuse(message_type_name(message), state.mailbox.overflow);
+        return;
       }
+      evict_oldest(evicted);
     }
     state.bounded.push_back(std::move(message));
-    ORRERY_ASSERT(state.bounded.size() <= state.mailbox.capacity);
+    ORRERY_ASSERT(bounded_queued() <= state.mailbox.capacity);
     const bool idle = !scheduled_;
     scheduled_ = true;
     lock_.unlock();
-    if (dropped) system().dead_letter(CellBase::path(), message_type_name(*dropped), reason);
+    report_evicted(evicted);
     if (idle) schedule_from_idle();
   }
 
@@ -785,7 +844,7 @@ class AdapterRecipient final : public Recipient<N> {
   /// In the target's turn only.
   template <class F>
   void replace(F adapt) {
-    adapt_ = UniqueFunction<M(N&&)>(std::move(adapt));
+    adapt_ = UniqueFunction<M(N &&)>(std::move(adapt));
   }
   void tell(N&& message) override {
     IntrusivePtr<AdapterRecipient> self(this);
