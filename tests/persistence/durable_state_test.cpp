@@ -33,9 +33,12 @@ using counter::Command;
 using counter::Count;
 
 DurableEffect<Count> handle(ActorContext<Command>&, const Count& count, Command& command) {
-  auto reply = [](const Count& c) { return Reply::success(c.value); };
+  auto reply = [](const Count& c) {
+    return Reply::success(c.value);
+  };
   if (auto* add = std::get_if<counter::Add>(&command))
-    return DurableEffect<Count>::persist(Count{count.value + add->by}).then_reply(add->reply_to, reply);
+    return DurableEffect<Count>::persist(Count{count.value + add->by})
+        .then_reply(add->reply_to, reply);
   return DurableEffect<Count>::delete_state().then_reply(std::get<counter::Reset>(command).reply_to,
                                                          reply);
 }
@@ -48,13 +51,14 @@ struct Fixture {
   std::shared_ptr<MemoryStore> store = std::make_shared<MemoryStore>(h.env(), data);
   Fixture() { (void)system->serialization().register_type<Count>("counter.Count"); }
   Behavior<Command> counter(const std::string& id) {
-    return DurableStateBehavior<Command, Count>(Stores::of(store), "Counter|" + id, Count{}, &handle)
+    return DurableStateBehavior<Command, Count>(Stores::of(store), "Counter|" + id, Count{},
+                                                &handle)
         .behavior();
   }
   template <class Make>
   Result<std::int64_t> call(const ActorRef<Command>& ref, Make make) {
-    Future<std::int64_t> answer =
-        ask_with_status<std::int64_t>(ref, [&](ActorRef<Reply> r) { return Command{make(r)}; }, 5s);
+    Future<std::int64_t> answer = ask_with_status<std::int64_t>(
+        ref, [&](ActorRef<Reply> r) { return Command{make(r)}; }, 5s);
     REQUIRE(h.run_until([&] { return answer.ready(); }, 10s));
     return answer.take();
   }
@@ -65,7 +69,9 @@ struct Fixture {
 };
 
 auto add(std::int64_t by) {
-  return [by](ActorRef<Reply> r) { return counter::Add{by, r}; };
+  return [by](ActorRef<Reply> r) {
+    return counter::Add{by, r};
+  };
 }
 
 TEMPLATE_TEST_CASE("durable state is stored per change with a revision and loads after a restart",
@@ -97,8 +103,7 @@ TEMPLATE_TEST_CASE("a stale revision is refused and the actor reloads what the s
   {
     DurableState other = f.stored("b");
     other.revision = 2;
-    other.payload =
-        f.system->serialization().encode(Count{100}, f.system->ref_context())->payload;
+    other.payload = f.system->serialization().encode(Count{100}, f.system->ref_context())->payload;
     std::lock_guard lock(f.data->mutex);
     f.data->states.insert_or_assign("Counter|b", other);
   }

@@ -189,6 +189,23 @@ TEMPLATE_TEST_CASE("recovery stops at a gap, an unknown manifest or a newer sche
   REQUIRE(f.data->entities.at("Account|gap").events.size() == 3);
 }
 
+TEMPLATE_TEST_CASE("a write another writer of the id got to first fails the entity, not rejected",
+                   "[persistence][failure]", ORRERY_HARNESSES) {
+  Fixture<TestType> f;
+  auto account = f.system->spawn(f.account("twin").behavior(), "twin");
+  REQUIRE(f.deposit(account, 1).value() == 1);
+  // A second writer (the id spawned twice, a split brain) stores sequence number 2 first.
+  f.put("twin", 2, "bank.Deposited", 1, f.encoded_deposit(10));
+  auto conflicted = f.deposit(account, 5, 500ms);
+  REQUIRE_FALSE(conflicted.ok());
+  REQUIRE(f.h.run_until([&] { return account.recipient()->terminated(); }, 5s));
+  REQUIRE(f.rejections->size() == 0);
+  // The next incarnation recovers both writers' events and goes on after them.
+  auto again = f.system->spawn(f.account("twin").behavior(), "twin2");
+  REQUIRE(f.deposit(again, 5).value() == 16);
+  f.h.shutdown(f.system);
+}
+
 TEMPLATE_TEST_CASE("a failed read during recovery fails that entity with RecoveryFailed",
                    "[persistence][failure][recovery]", ORRERY_HARNESSES) {
   Fixture<TestType> f;

@@ -48,7 +48,9 @@ struct Fixture {
 };
 
 auto deposit(std::int64_t amount) {
-  return [amount](ActorRef<Reply> r) { return bank::Deposit{amount, r}; };
+  return [amount](ActorRef<Reply> r) {
+    return bank::Deposit{amount, r};
+  };
 }
 
 TEMPLATE_TEST_CASE("an event-sourced actor replies once its events are stored and recovers them",
@@ -79,9 +81,15 @@ TEMPLATE_TEST_CASE("commands sent while an event is being written wait, in order
   std::vector<Future<std::int64_t>> answers;
   for (int i = 1; i <= 50; ++i)
     answers.push_back(ask_with_status<std::int64_t>(
-        account, [](ActorRef<Reply> r) { return bank::Command{bank::Deposit{1, r}}; }, 5s));
+        account,
+        [](ActorRef<Reply> r) {
+          return bank::Command{bank::Deposit{1, r}};
+        },
+        5s));
   REQUIRE(f.h.run_until(
-      [&] { return std::all_of(answers.begin(), answers.end(), [](auto& a) { return a.ready(); }); },
+      [&] {
+        return std::all_of(answers.begin(), answers.end(), [](auto& a) { return a.ready(); });
+      },
       10s));
   for (int i = 0; i < 50; ++i) {
     auto answer = answers[static_cast<std::size_t>(i)].take();
@@ -143,8 +151,8 @@ TEMPLATE_TEST_CASE("a snapshot plus the events after it recover what the full re
   f.h.shutdown(f.system);
 }
 
-TEMPLATE_TEST_CASE("close persists, replies and stops the actor",
-                   "[persistence][event-sourced]", ORRERY_HARNESSES) {
+TEMPLATE_TEST_CASE("close persists, replies and stops the actor", "[persistence][event-sourced]",
+                   ORRERY_HARNESSES) {
   Fixture<TestType> f;
   auto account = f.system->spawn(bank::account(f.stores(), "d").behavior(), "d");
   REQUIRE(f.call(account, deposit(3)).value() == 3);

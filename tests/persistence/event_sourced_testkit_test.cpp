@@ -81,7 +81,8 @@ TEST_CASE("the event-sourced testkit catches a state that does not survive seria
           state.lost += event.lost;
         });
   });
-  REQUIRE_THROWS_WITH(es.run_command(Cmd{4}), Catch::Contains("changes in a serialization round trip"));
+  REQUIRE_THROWS_WITH(es.run_command(Cmd{4}),
+                      Catch::Contains("changes in a serialization round trip"));
 }
 
 }  // namespace

@@ -176,7 +176,7 @@ TEST_CASE("postgres: a sequence number another process stored first fails that w
     const std::string id = "e" + std::to_string(entity);
     auto result = wait(h, std::move(writes[static_cast<std::size_t>(entity)]));
     if (entity == 3) {
-      REQUIRE(result.error().code == Errc::refused);
+      REQUIRE(result.error().code == Errc::already_exists);
       REQUIRE(wait(h, store->highest_sequence_nr(id, 0)).value() == 0);
     } else {
       INFO(id << ": " << (result.ok() ? "" : result.error().message));

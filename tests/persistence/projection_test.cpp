@@ -30,20 +30,24 @@ struct Fixture {
   void deposit(const std::string& id, std::int64_t amount) {
     auto& ref = accounts[id];
     if (!ref)
-      ref = system->spawn(bank::account(Stores::of(store), id)
-                              .tagger([](const bank::Event&) { return std::vector<std::string>{"bank"}; })
-                              .behavior(),
-                          id);
+      ref = system->spawn(
+          bank::account(Stores::of(store), id)
+              .tagger([](const bank::Event&) { return std::vector<std::string>{"bank"}; })
+              .behavior(),
+          id);
     Future<std::int64_t> answer = ask_with_status<std::int64_t>(
-        ref, [&](ActorRef<Reply> r) { return bank::Command{bank::Deposit{amount, r}}; }, 5s);
+        ref,
+        [&](ActorRef<Reply> r) {
+          return bank::Command{bank::Deposit{amount, r}};
+        },
+        5s);
     REQUIRE(h.run_until([&] { return answer.ready(); }, 10s));
     REQUIRE(answer.take().ok());
     expected["Account|" + id] += amount;
   }
   std::int64_t amount_of(const EventEnvelope& envelope) {
-    auto event = EventSchema<bank::Event>().decode<bank::Event>(*system, envelope.event.manifest,
-                                                                envelope.event.version,
-                                                                envelope.event.payload);
+    auto event = EventSchema<bank::Event>().decode<bank::Event>(
+        *system, envelope.event.manifest, envelope.event.version, envelope.event.payload);
     REQUIRE(event.ok());
     return std::get<bank::Deposited>(event.value()).amount;
   }
@@ -97,8 +101,9 @@ TEMPLATE_TEST_CASE("an exactly-once projection applies every event once across f
   f.h.shutdown(f.system);
 }
 
-TEMPLATE_TEST_CASE("an at-least-once projection resumes from its offset and an idempotent handler absorbs replays",
-                   "[persistence][projection]", ORRERY_HARNESSES) {
+TEMPLATE_TEST_CASE(
+    "an at-least-once projection resumes from its offset and an idempotent handler absorbs replays",
+    "[persistence][projection]", ORRERY_HARNESSES) {
   Fixture<TestType> f;
   for (int i = 0; i < 10; ++i)
     f.deposit(i % 2 == 0 ? "x" : "y", 1);
@@ -126,8 +131,10 @@ TEMPLATE_TEST_CASE("an at-least-once projection resumes from its offset and an i
       out[id] = row.balance;
     return out;
   };
-  ProjectionSettings settings{.name = "alo", .tag = "bank", .group_events = 4, .group_within = 50ms};
-  auto first = f.system->spawn(at_least_once_projection(settings, f.store, f.store, handler), "alo");
+  ProjectionSettings settings{
+      .name = "alo", .tag = "bank", .group_events = 4, .group_within = 50ms};
+  auto first =
+      f.system->spawn(at_least_once_projection(settings, f.store, f.store, handler), "alo");
   REQUIRE(f.h.run_until([&] { return balances() == f.expected; }, 10s));
   f.h.pass(200ms);  // the last partial group's offset is saved within group_within
   first.tell(StopProjection{});
@@ -142,7 +149,8 @@ TEMPLATE_TEST_CASE("an at-least-once projection resumes from its offset and an i
   }
   const int calls_before = *calls;
   f.deposit("x", 50);
-  auto second = f.system->spawn(at_least_once_projection(settings, f.store, f.store, handler), "alo2");
+  auto second =
+      f.system->spawn(at_least_once_projection(settings, f.store, f.store, handler), "alo2");
   REQUIRE(f.h.run_until([&] { return balances() == f.expected; }, 10s));
   f.h.pass(200ms);
   // Resumed at the stored offset: three replays and the new event, no more.

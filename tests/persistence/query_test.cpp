@@ -26,23 +26,29 @@ struct Fixture {
   std::map<std::string, ActorRef<bank::Command>> accounts;
   Fixture() { bank::register_types(*system); }
   BlockingWait blocking() {
-    return h.env().executor.supports_blocking_wait() ? BlockingWait::allowed : BlockingWait::refused;
+    return h.env().executor.supports_blocking_wait() ? BlockingWait::allowed
+                                                     : BlockingWait::refused;
   }
   void deposit(const std::string& id, std::int64_t amount) {
     auto& ref = accounts[id];
     if (!ref) {
-      ref = system->spawn(bank::account(Stores::of(store), id)
-                              .tagger([](const bank::Event& e) {
-                                std::vector<std::string> tags{"bank"};
-                                if (auto* d = std::get_if<bank::Deposited>(&e); d && d->amount >= 100)
-                                  tags.push_back("big");
-                                return tags;
-                              })
-                              .behavior(),
-                          id);
+      ref =
+          system->spawn(bank::account(Stores::of(store), id)
+                            .tagger([](const bank::Event& e) {
+                              std::vector<std::string> tags{"bank"};
+                              if (auto* d = std::get_if<bank::Deposited>(&e); d && d->amount >= 100)
+                                tags.push_back("big");
+                              return tags;
+                            })
+                            .behavior(),
+                        id);
     }
     Future<std::int64_t> answer = ask_with_status<std::int64_t>(
-        ref, [&](ActorRef<Reply> r) { return bank::Command{bank::Deposit{amount, r}}; }, 5s);
+        ref,
+        [&](ActorRef<Reply> r) {
+          return bank::Command{bank::Deposit{amount, r}};
+        },
+        5s);
     REQUIRE(h.run_until([&] { return answer.ready(); }, 10s));
     REQUIRE(answer.take().ok());
   }
@@ -73,7 +79,8 @@ TEMPLATE_TEST_CASE("current queries return what is stored, by tag in offset orde
   auto after = f.wait(current_events_by_tag(f.store, "bank", all[1].offset, f.blocking()));
   REQUIRE(after.size() == 2);
   REQUIRE(after[0] == all[2]);
-  auto of_a = f.wait(current_events_by_persistence_id(f.store, "Account|a", 1, max_sequence_nr, f.blocking(), 1));
+  auto of_a = f.wait(
+      current_events_by_persistence_id(f.store, "Account|a", 1, max_sequence_nr, f.blocking(), 1));
   REQUIRE(of_a.size() == 2);
   REQUIRE(of_a[1].event.sequence_nr == 2);
   REQUIRE(f.wait(current_persistence_ids(f.store, f.blocking(), 2)) ==
@@ -88,7 +95,8 @@ TEMPLATE_TEST_CASE("a live query by tag delivers later events in order and resum
   f.deposit("b", 2);
   test::Recorder<EventEnvelope> seen(*f.system);
   auto feed = f.system->spawn(
-      live_events_by_tag(f.store, "bank", 0, seen.ref(), {.refresh_interval = 50ms, .page = 2}), "feed");
+      live_events_by_tag(f.store, "bank", 0, seen.ref(), {.refresh_interval = 50ms, .page = 2}),
+      "feed");
   REQUIRE(f.h.run_until(seen.has(2), 5s));
   for (int i = 0; i < 5; ++i)
     f.deposit(i % 2 == 0 ? "a" : "c", 10 + i);
@@ -99,9 +107,9 @@ TEMPLATE_TEST_CASE("a live query by tag delivers later events in order and resum
     REQUIRE(events[i].offset > events[i - 1].offset);
   // Resuming after the fourth offset gives the last three, and no more.
   test::Recorder<EventEnvelope> resumed(*f.system);
-  auto second = f.system->spawn(
-      live_events_by_tag(f.store, "bank", events[3].offset, resumed.ref(), {.refresh_interval = 50ms}),
-      "second");
+  auto second = f.system->spawn(live_events_by_tag(f.store, "bank", events[3].offset, resumed.ref(),
+                                                   {.refresh_interval = 50ms}),
+                                "second");
   REQUIRE(f.h.run_until(resumed.has(3), 5s));
   f.h.pass(200ms);
   REQUIRE(resumed.messages() == std::vector<EventEnvelope>(events.begin() + 4, events.end()));
@@ -123,7 +131,8 @@ TEMPLATE_TEST_CASE("live queries of one id and of the ids deliver each once",
   f.system->spawn(live_events_by_persistence_id(f.store, "Account|m", 1, of_m.ref(),
                                                 {.refresh_interval = 20ms}),
                   "of-m");
-  f.system->spawn(live_persistence_ids(f.store, ids.ref(), {.refresh_interval = 20ms, .page = 1}), "ids");
+  f.system->spawn(live_persistence_ids(f.store, ids.ref(), {.refresh_interval = 20ms, .page = 1}),
+                  "ids");
   f.deposit("m", 2);
   f.deposit("z", 3);
   f.deposit("b", 4);

@@ -114,7 +114,7 @@ TEST_CASE("a refused write in a group fails alone and the others commit",
   auto big_result = wait(s.h, std::move(refused));
   REQUIRE(big_result.error().code == Errc::refused);
   CHECK_THAT(big_result.error().message, Catch::Contains("above the limit of 100"));
-  CHECK(wait(s.h, std::move(gap)).error().code == Errc::refused);
+  CHECK(wait(s.h, std::move(gap)).error().code == Errc::already_exists);
   REQUIRE(wait(s.h, std::move(also_good)).ok());
   CHECK(s.store->stats().transactions == 1);
   CHECK(s.store->stats().writes_refused == 2);

@@ -1,10 +1,11 @@
 // MemoryStore: the SPI over maps, with the same checks as the durable stores (sequence numbers
 // that follow, size limits, stale revisions), so that tests on it fail where production would.
 
-#include <orrery/persistence/memory_store.hpp>
-
 #include <algorithm>
+
 #include <fmt/format.h>
+
+#include <orrery/persistence/memory_store.hpp>
 
 namespace orrery::persistence {
 
@@ -14,7 +15,9 @@ BlockingWait blocking_of(Env& env) {
   return env.executor.supports_blocking_wait() ? BlockingWait::allowed : BlockingWait::refused;
 }
 
-Error closed_error() { return make_error(Errc::closed, "the memory store is closed"); }
+Error closed_error() {
+  return make_error(Errc::closed, "the memory store is closed");
+}
 
 }  // namespace
 
@@ -23,27 +26,30 @@ MemoryStore::MemoryStore(Env& env, std::shared_ptr<MemoryStoreData> data,
     : env_(env),
       data_(std::move(data)),
       options_(options),
-      worker_(env.executor, 0x6d656d6f72795354ULL /* "memoryST" */) {}
+      worker_(env.executor, 0x6d656d6f72795354ULL /* "memoryST" */) {
+}
 
-MemoryStore::~MemoryStore() { worker_.close(); }
+MemoryStore::~MemoryStore() {
+  worker_.close();
+}
 
 template <class T, class F>
 Future<T> MemoryStore::submit(F work) {
   Promise<T> promise(blocking_of(env_));
   Future<T> future = promise.future();
-  worker_.post([promise = std::move(promise), data = data_, work = std::move(work)](
-                   bool run) mutable {
-    if (!run) {
-      promise.fail(closed_error());
-      return;
-    }
-    std::optional<Result<T>> result;
-    {
-      std::lock_guard lock(data->mutex);
-      result.emplace(work(*data));
-    }
-    promise.try_complete(std::move(*result));
-  });
+  worker_.post(
+      [promise = std::move(promise), data = data_, work = std::move(work)](bool run) mutable {
+        if (!run) {
+          promise.fail(closed_error());
+          return;
+        }
+        std::optional<Result<T>> result;
+        {
+          std::lock_guard lock(data->mutex);
+          result.emplace(work(*data));
+        }
+        promise.try_complete(std::move(*result));
+      });
   return future;
 }
 
@@ -56,15 +62,15 @@ Future<Done> MemoryStore::write(AtomicWrite write) {
       if (event.persistence_id != write.persistence_id)
         return make_error(Errc::refused, fmt::format("an event of '{}' in a write of '{}'",
                                                      event.persistence_id, write.persistence_id));
-      if (event.sequence_nr != expected)
-        return make_error(Errc::refused,
+      if (event.sequence_nr != expected)  // at the first event: another writer's (a conflict)
+        return make_error(&event == &write.events.front() ? Errc::already_exists : Errc::refused,
                           fmt::format("'{}': sequence number {} does not follow {}",
                                       write.persistence_id, event.sequence_nr, expected - 1));
       if (event.payload.size() > bytes_max)
-        return make_error(Errc::refused,
-                          fmt::format("'{}' event {}: {} bytes, above the limit of {}",
-                                      write.persistence_id, event.sequence_nr,
-                                      event.payload.size(), bytes_max));
+        return make_error(
+            Errc::refused,
+            fmt::format("'{}' event {}: {} bytes, above the limit of {}", write.persistence_id,
+                        event.sequence_nr, event.payload.size(), bytes_max));
       ++expected;
     }
     for (const PersistentEvent& event : write.events) {
@@ -114,18 +120,18 @@ Future<Done> MemoryStore::delete_up_to(std::string persistence_id, SequenceNr to
 
 Future<std::vector<EventEnvelope>> MemoryStore::events_by_tag(std::string tag, Offset after,
                                                               std::uint64_t max) {
-  return submit<std::vector<EventEnvelope>>([tag = std::move(tag), after,
-                                             max](MemoryStoreData& data) {
-    std::vector<EventEnvelope> out;
-    for (auto it = data.by_offset.upper_bound(after); it != data.by_offset.end() && out.size() < max;
-         ++it) {
-      const EventEnvelope& envelope =
-          data.entities.find(it->second.first)->second.events.at(it->second.second);
-      const auto& tags = envelope.event.tags;
-      if (std::find(tags.begin(), tags.end(), tag) != tags.end()) out.push_back(envelope);
-    }
-    return Result<std::vector<EventEnvelope>>(std::move(out));
-  });
+  return submit<std::vector<EventEnvelope>>(
+      [tag = std::move(tag), after, max](MemoryStoreData& data) {
+        std::vector<EventEnvelope> out;
+        for (auto it = data.by_offset.upper_bound(after);
+             it != data.by_offset.end() && out.size() < max; ++it) {
+          const EventEnvelope& envelope =
+              data.entities.find(it->second.first)->second.events.at(it->second.second);
+          const auto& tags = envelope.event.tags;
+          if (std::find(tags.begin(), tags.end(), tag) != tags.end()) out.push_back(envelope);
+        }
+        return Result<std::vector<EventEnvelope>>(std::move(out));
+      });
 }
 
 Future<std::vector<EventEnvelope>> MemoryStore::events_by_persistence_id(std::string persistence_id,
@@ -170,16 +176,16 @@ Future<Done> MemoryStore::save(Snapshot snapshot) {
 
 Future<std::optional<Snapshot>> MemoryStore::load(std::string persistence_id,
                                                   SnapshotCriteria criteria) {
-  return submit<std::optional<Snapshot>>([id = std::move(persistence_id),
-                                          criteria](MemoryStoreData& data) {
-    std::optional<Snapshot> newest;
-    for (auto it = data.snapshots.lower_bound(std::pair{id, criteria.min_sequence_nr});
-         it != data.snapshots.end() && it->first.first == id &&
-         it->first.second <= criteria.max_sequence_nr;
-         ++it)
-      newest = it->second;
-    return Result<std::optional<Snapshot>>(std::move(newest));
-  });
+  return submit<std::optional<Snapshot>>(
+      [id = std::move(persistence_id), criteria](MemoryStoreData& data) {
+        std::optional<Snapshot> newest;
+        for (auto it = data.snapshots.lower_bound(std::pair{id, criteria.min_sequence_nr});
+             it != data.snapshots.end() && it->first.first == id &&
+             it->first.second <= criteria.max_sequence_nr;
+             ++it)
+          newest = it->second;
+        return Result<std::optional<Snapshot>>(std::move(newest));
+      });
 }
 
 Future<Done> MemoryStore::remove(std::string persistence_id, SnapshotCriteria criteria) {
@@ -193,22 +199,22 @@ Future<Done> MemoryStore::remove(std::string persistence_id, SnapshotCriteria cr
 }
 
 Future<std::optional<DurableState>> MemoryStore::get(std::string persistence_id) {
-  return submit<std::optional<DurableState>>([id = std::move(persistence_id)](MemoryStoreData& data) {
-    auto found = data.states.find(id);
-    if (found == data.states.end()) return Result<std::optional<DurableState>>(std::nullopt);
-    return Result<std::optional<DurableState>>(found->second);
-  });
+  return submit<std::optional<DurableState>>(
+      [id = std::move(persistence_id)](MemoryStoreData& data) {
+        auto found = data.states.find(id);
+        if (found == data.states.end()) return Result<std::optional<DurableState>>(std::nullopt);
+        return Result<std::optional<DurableState>>(found->second);
+      });
 }
 
 namespace {
 
-Result<Done> check_revision(const MemoryStoreData& data, const std::string& id,
-                            Revision revision) {
+Result<Done> check_revision(const MemoryStoreData& data, const std::string& id, Revision revision) {
   auto found = data.states.find(id);
   const Revision stored = found == data.states.end() ? 0 : found->second.revision;
   if (revision != stored + 1)
-    return make_error(Errc::refused, fmt::format("'{}': stale revision {} (stored: {})", id,
-                                                 revision, stored));
+    return make_error(Errc::refused,
+                      fmt::format("'{}': stale revision {} (stored: {})", id, revision, stored));
   return Done{};
 }
 
@@ -218,9 +224,9 @@ Future<Done> MemoryStore::upsert(DurableState state) {
   const std::uint64_t bytes_max = options_.event_bytes_max;
   return submit<Done>([state = std::move(state), bytes_max](MemoryStoreData& data) -> Result<Done> {
     if (state.payload.size() > bytes_max)
-      return make_error(Errc::refused, fmt::format("'{}': state of {} bytes, above the limit of {}",
-                                                   state.persistence_id, state.payload.size(),
-                                                   bytes_max));
+      return make_error(Errc::refused,
+                        fmt::format("'{}': state of {} bytes, above the limit of {}",
+                                    state.persistence_id, state.payload.size(), bytes_max));
     auto checked = check_revision(data, state.persistence_id, state.revision);
     if (!checked) return checked;
     data.states.insert_or_assign(state.persistence_id, state);

@@ -150,7 +150,11 @@ Result<PgResult> PgConnection::exec(std::string_view sql, const Params& params) 
   std::string message = trimmed(result.error_message());
   if (message.empty()) message = trimmed(PQerrorMessage(conn_));
   if (broken()) message += " (the connection to the server is lost)";
-  return make_error(data_error ? Errc::refused : Errc::io_error,
+  // 23505, a unique key taken: another writer's row (a sequence number it stored first).
+  const Errc code = state == "23505" ? Errc::already_exists
+                    : data_error     ? Errc::refused
+                                     : Errc::io_error;
+  return make_error(code,
                     fmt::format("PostgreSQL{}: {}", state.empty() ? "" : " " + state, message));
 }
 

@@ -131,9 +131,11 @@ Result<std::vector<std::optional<Error>>> try_group(PgConnection& c, const State
     const AtomicWrite& w = writes[i]->write;
     SequenceNr& stored = highest.value()[w.persistence_id];
     if (w.events.front().sequence_nr != stored + 1) {
-      decisions[i] = make_error(
-          Errc::refused, fmt::format("'{}': sequence number {} does not follow {}",
-                                     w.persistence_id, w.events.front().sequence_nr, stored));
+      // Another writer of this id got there first: a conflict, not a rejection.
+      decisions[i] =
+          make_error(Errc::already_exists,
+                     fmt::format("'{}': sequence number {} does not follow {}", w.persistence_id,
+                                 w.events.front().sequence_nr, stored));
       continue;
     }
     for (const PersistentEvent& event : w.events)

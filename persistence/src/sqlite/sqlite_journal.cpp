@@ -41,7 +41,9 @@ Status StoreCore::check_write(const AtomicWrite& write, SequenceNr highest) cons
                                                    event.persistence_id, write.persistence_id));
     }
     if (event.sequence_nr != expected) {
-      return make_error(Errc::refused,
+      // At the first event: another writer of this id got there first (or the writer's view of
+      // the journal is stale), a conflict the entity must not shrug off. Inside: a malformed write.
+      return make_error(&event == &write.events.front() ? Errc::already_exists : Errc::refused,
                         fmt::format("'{}': sequence number {} does not follow {}",
                                     write.persistence_id, event.sequence_nr, expected - 1));
     }
@@ -139,7 +141,9 @@ void StoreCore::commit_batch(std::vector<QueuedWrite> batch) {
     if (status.ok()) status = insert_write(batch[i].write);
     if (!status.ok() && status.error().code != Errc::io_error &&
         status.error().code != Errc::corrupt) {
-      refusals[i] = make_error(Errc::refused, status.error().message);
+      refusals[i] = make_error(
+          status.error().code == Errc::already_exists ? Errc::already_exists : Errc::refused,
+          status.error().message);
       status = run_cached("ROLLBACK TO write");
     }
     if (status.ok()) status = run_cached("RELEASE write");

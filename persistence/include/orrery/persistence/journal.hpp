@@ -4,7 +4,10 @@
 // disk never blocks an actor's turn, and in the simulator every completion is a scheduled,
 // seeded event. Calls for one persistence id complete in the order they were made.
 //
-// Errors: Errc::refused rejects one write (too large, a sequence number that does not follow):
+// Errors: Errc::already_exists: the write's first sequence number does not follow the highest
+// stored (another writer of the id got there first, or the writer's view is stale); the entity
+// fails (PersistFailedError) and recovers what is stored. Errc::refused rejects one write (too
+// large, not serializable, a hole inside it):
 // nothing of it was stored and the entity may go on. Any other error (io_error, corrupt,
 // closed) is a failure: what was written is unknown until a replay, so the entity must stop and
 // recover.
