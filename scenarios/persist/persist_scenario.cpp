@@ -5,6 +5,7 @@
 #include <persist/persist_counter.hpp>
 #include <persist/persist_scenario.hpp>
 #include <set>
+#include <support/store_keeper.hpp>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -28,13 +29,8 @@ constexpr Duration fault_span = 20s;
 constexpr Duration fault_longest = 4s;
 constexpr Duration workload_tick = 10ms;
 constexpr std::int64_t adds_per_tick_max = 6;
-constexpr Duration keeper_interval = 50ms;
 constexpr std::size_t failures_kept = 20;
 const std::vector<std::string> node_names{"a", "b", "c"};
-
-sim::DiskConfig quiet_disk() {
-  return sim::DiskConfig{.latency_min = 20us, .latency_max = 300us};
-}
 
 std::uint32_t node_of(std::uint32_t counter) {
   return counter % static_cast<std::uint32_t>(node_names.size());
@@ -42,13 +38,10 @@ std::uint32_t node_of(std::uint32_t counter) {
 
 /// What one incarnation of a node runs: its store (once open) and its actors. It lives outside
 /// the node, so the workload can reach it; a restart replaces it.
-struct NodeSlot {
-  std::uint32_t incarnation = 0;
-  std::shared_ptr<persistence::SqliteStore> store;
+struct NodeSlot : support::StoreSlot {
   std::map<std::uint32_t, ActorRef<Command>> counters;
   ActorRef<Ack> acks;
   ActorRef<Observed> reads;
-  std::optional<Future<Done>> reopening;
 };
 
 /// What the workload sent and saw acknowledged; survives every crash.
@@ -57,59 +50,28 @@ struct Observations {
   std::map<std::uint32_t, std::map<std::uint64_t, std::int64_t>> sent;  // command -> amount
   std::map<std::uint32_t, Counter> observed;
   std::vector<std::string> recovery_failures;  // the first few, for the report
-  std::uint64_t opens_failed = 0;
-  std::uint64_t reopens = 0;
+  std::uint32_t operations = 0;                // workload Adds sent
   std::vector<NodeSlot> slots{node_names.size()};
 };
 
-struct KeeperTick {};
-
-/// The node's keeper: opens the store (and then spawns the node's counters), and reopens it when
-/// an I/O error put it in the failed state, as an operator's restart policy would.
-Behavior<KeeperTick> keeper(sim::Node& node, std::shared_ptr<Observations> seen) {
-  return behaviors::setup<KeeperTick>([&node, seen](ActorContext<KeeperTick>& ctx) {
-    ctx.timers().start_timer_at_fixed_rate("keep", KeeperTick{}, keeper_interval);
-    auto keep = [&node, seen](ActorContext<KeeperTick>& self) {
-      NodeSlot& slot = seen->slots[node.index()];
-      if (!slot.store) {
-        auto opened = persistence::SqliteStore::open(
-            node.env(), {.path = "counters.db",
-                         .owner = fmt::format("{}#{}", node.name(), node.incarnation()),
-                         .wal_autocheckpoint_pages = 64});
-        if (!opened.ok()) {
-          ++seen->opens_failed;
-          return;
-        }
-        slot.store = std::move(*opened);
-        const auto backoff = SupervisorStrategy::restart_with_backoff(10ms, 200ms, 0.2);
-        for (std::uint32_t c = node.index(); c < counters; c += node_names.size()) {
-          Behavior<Command> behavior =
-              counter(persistence::Stores::of(slot.store), c)
-                  .on_signal([seen](ActorContext<Command>&, const Counter&,
-                                    const persistence::PersistenceSignal& signal) {
-                    auto* failed = std::get_if<persistence::RecoveryFailed>(&signal);
-                    if (failed != nullptr && seen->recovery_failures.size() < failures_kept)
-                      seen->recovery_failures.push_back(failed->error.message);
-                  })
-                  .behavior();
-          Behavior<Command> supervised = behaviors::supervise(std::move(behavior))
-                                             .on_failure<persistence::PersistFailedError>(backoff)
-                                             .on_failure<persistence::RecoveryFailedError>(backoff);
-          slot.counters[c] = self.spawn(supervised, "counter-" + std::to_string(c));
-        }
-        return;
-      }
-      if (slot.reopening && !slot.reopening->ready()) return;
-      slot.reopening.reset();
-      if (slot.store->failed()) {
-        ++seen->reopens;
-        slot.reopening = slot.store->reopen();
-      }
-    };
-    keep(ctx);
-    return behaviors::receive<KeeperTick>(
-        [keep](ActorContext<KeeperTick>& self, KeeperTick&) { keep(self); });
-  });
+/// Spawns the node's counters on its newly opened store.
+void spawn_counters(sim::Node& node, const std::shared_ptr<Observations>& seen,
+                    ActorContext<support::KeeperTick>& keeper,
+                    const std::shared_ptr<persistence::SqliteStore>& store) {
+  NodeSlot& slot = seen->slots[node.index()];
+  for (std::uint32_t c = node.index(); c < counters; c += node_names.size()) {
+    Behavior<Command> behavior =
+        counter(persistence::Stores::of(store), c)
+            .on_signal([seen](ActorContext<Command>&, const Counter&,
+                              const persistence::PersistenceSignal& signal) {
+              auto* failed = std::get_if<persistence::RecoveryFailed>(&signal);
+              if (failed != nullptr && seen->recovery_failures.size() < failures_kept)
+                seen->recovery_failures.push_back(failed->error.message);
+            })
+            .behavior();
+    slot.counters[c] = keeper.spawn(support::supervised_entity(std::move(behavior)),
+                                    "counter-" + std::to_string(c));
+  }
 }
 
 void start_node(sim::Node& node, const std::shared_ptr<Observations>& seen) {
@@ -126,7 +88,13 @@ void start_node(sim::Node& node, const std::shared_ptr<Observations>& seen) {
         seen->observed[observed.counter] = observed.state;
       }),
       "reads");
-  node.system().spawn(keeper(node, seen), "keeper");
+  node.system().spawn(
+      support::store_keeper(node, slot, "counters.db",
+                            [&node, seen](ActorContext<support::KeeperTick>& keeper,
+                                          const std::shared_ptr<persistence::SqliteStore>& store) {
+                              spawn_counters(node, seen, keeper, store);
+                            }),
+      "keeper");
 }
 
 /// The running incarnation's slot of `counter`'s node, or null while it is down or not open.
@@ -179,28 +147,9 @@ std::string check_counter(sim::Node& node, std::uint32_t c, const Observations& 
   return {};
 }
 
-/// FNV-1a over every file of every node's disk (names and bytes), in name order: folded into the
-/// trace, so that the hash also covers what SQLite wrote (its WAL salts come from its PRNG, which
-/// must be seeded from the node's Env, not left over from an earlier run in the process).
-std::uint64_t disk_digest(sim::World& world) {
-  std::uint64_t digest = 0xcbf29ce484222325ULL;
-  const auto mix = [&digest](std::string_view bytes) {
-    for (const char byte : bytes)
-      digest = (digest ^ static_cast<unsigned char>(byte)) * 0x100000001b3ULL;
-  };
-  for (std::uint32_t n = 0; n < world.node_count(); ++n) {
-    auto paths = world.node(n).disk().list("");
-    if (!paths.ok()) continue;
-    for (const std::string& path : *paths) {
-      mix(path);
-      mix(world.node(n).disk().contents(path).value_or(std::string()));
-    }
-  }
-  return digest;
-}
-
 /// The workload: random Adds to live counters until the faults are over.
-void run_workload(sim::Script& s, Observations& seen, Random& random, Instant until) {
+void run_workload(sim::Script& s, Observations& seen, Random& random, Instant until,
+                  std::uint32_t operations) {
   std::uint64_t next_command = 0;
   while (s.now() < until) {
     const auto adds = uniform_int(random, 0, adds_per_tick_max);
@@ -208,7 +157,8 @@ void run_workload(sim::Script& s, Observations& seen, Random& random, Instant un
       const auto c = static_cast<std::uint32_t>(uniform_int(random, 0, counters - 1));
       const std::int64_t amount = uniform_int(random, -50, 100);
       NodeSlot* slot = live_slot(s.world(), seen, c);
-      if (slot == nullptr) continue;
+      if (slot == nullptr || seen.operations >= operations) continue;
+      ++seen.operations;
       const std::uint64_t command = ++next_command;
       seen.sent[c][command] = amount;
       slot->counters.at(c).tell(Add{command, amount, slot->acks});
@@ -221,7 +171,7 @@ void run_workload(sim::Script& s, Observations& seen, Random& random, Instant un
 void heal_and_check(sim::Script& s, Observations& seen, std::string& invariant) {
   for (const std::string& name : node_names) {
     s.set_clock_drift(name, 0);
-    s.node(name).disk().set_config(quiet_disk());
+    s.node(name).disk().set_config(support::quiet_disk());
     s.restart(name);
   }
   s.note("faults over");
@@ -283,6 +233,27 @@ void heal_and_check(sim::Script& s, Observations& seen, std::string& invariant) 
 
 }  // namespace
 
+Scenario persist_scenario() {
+  return {
+      .name = "persist",
+      .summary =
+          "100 event-sourced counters on three nodes' SQLite stores (SimDisk) under "
+          "generated crashes, disk faults, pauses and clock jumps: every acknowledged event "
+          "survives and each state is the fold of its journal",
+      .invariants =
+          {
+              {"recovery", "liveness", "every node's store opens on its healed disk within 30 s"},
+              {"liveness", "liveness", "one more Add to every counter is acknowledged within 30 s"},
+              {"durability", "safety",
+               "every acknowledged event is in its journal, in ack order, once, numbered 1..n"},
+              {"fold", "safety", "every counter's state equals the fold of its journal"},
+          },
+      .bugs = {},
+      .default_until = fault_span,
+      .run = &run_persist_scenario,
+  };
+}
+
 ScenarioResult run_persist_scenario(std::uint64_t seed, const ScenarioOptions& options) {
   ScenarioResult result;
   result.scenario = "persist";
@@ -298,7 +269,7 @@ ScenarioResult run_persist_scenario(std::uint64_t seed, const ScenarioOptions& o
     sim::NodeConfig config;
     config.actor_system.name = "ledger";
     config.remoting = false;
-    config.disk = quiet_disk();
+    config.disk = support::quiet_disk();
     config.log_threshold = LogLevel::error;
     config.on_start = [seen](sim::Node& node) {
       start_node(node, seen);
@@ -306,22 +277,18 @@ ScenarioResult run_persist_scenario(std::uint64_t seed, const ScenarioOptions& o
     world.add_node(name, config);
   }
 
-  sim::FaultPlan plan;
-  if (options.plan) {
-    plan = *options.plan;
-  } else if (options.faults) {
-    sim::FaultMix mix;
-    mix.partitions = mix.one_way_partitions = mix.isolations = 0;  // no remoting to cut
-    mix.clogs = mix.lossy_networks = 0;
-    mix.crashes = 4;
-    mix.disk_errors = 3;
-    mix.clock_jumps = 2;
-    mix.per_minute = 36;
-    mix.longest = fault_longest;
-    SeededRandom plan_random(world.derive_seed("fault-plan"));
-    plan = sim::generate(plan_random, node_names, fault_span, mix);
-  }
-  result.plan = plan.describe();
+  const Duration span = options.until.value_or(fault_span);
+  result.until = span;
+  sim::FaultMix mix;
+  mix.partitions = mix.one_way_partitions = mix.isolations = 0;  // no remoting to cut
+  mix.clogs = mix.lossy_networks = 0;
+  mix.crashes = 4;
+  mix.disk_errors = 3;
+  mix.clock_jumps = 2;
+  mix.per_minute = 36;
+  mix.longest = fault_longest;
+  result.realized_plan = choose_plan(options, world, node_names, span, mix);
+  const sim::FaultPlan& plan = result.realized_plan;
 
   std::string invariant = "fault plan";
   const Status outcome = [&]() -> Status {
@@ -329,27 +296,17 @@ ScenarioResult run_persist_scenario(std::uint64_t seed, const ScenarioOptions& o
     return world.run_script("persist", [&](sim::Script& s) {
       invariant = "workload";
       SeededRandom workload_random(world.derive_seed("persist workload"));
-      run_workload(s, *seen, workload_random, s.now() + fault_span + fault_longest + 1s);
+      run_workload(s, *seen, workload_random, s.now() + span + fault_longest + 1s,
+                   options.operations.value_or(UINT32_MAX));
       heal_and_check(s, *seen, invariant);
-      s.note(fmt::format("disk digest {:016x}", disk_digest(world)));
+      s.note(fmt::format("disk digest {:016x}", support::disk_digest(world)));
     });
   }();
 
-  result.passed = outcome.ok();
-  if (!outcome.ok()) {
-    result.invariant = invariant;
-    result.detail = outcome.error().message;
-    for (const std::string& failure : seen->recovery_failures)
-      result.detail += "\nrecovery failure: " + failure;
-    result.detail += "\nlast log lines:\n";
-    const auto& lines = world.log_lines();
-    const std::size_t from = lines.size() > 30 ? lines.size() - 30 : 0;
-    for (std::size_t i = from; i < lines.size(); ++i)
-      result.detail += "  " + lines[i] + "\n";
-  }
-  result.sim_time = world.now().time_since_epoch();
-  result.events = world.trace().events();
-  result.trace_hash = world.trace().hash();
+  finish_result(result, world, outcome, invariant);
+  for (const std::string& failure : seen->recovery_failures)
+    result.detail += "\nrecovery failure: " + failure;
+  result.operations = seen->operations;
   // The stores close before the world that their Envs belong to.
   for (NodeSlot& slot : seen->slots)
     slot = NodeSlot{};

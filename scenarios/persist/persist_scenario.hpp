@@ -14,6 +14,9 @@
 
 namespace orrery::scenarios {
 
+/// The scenario as the registry lists it.
+Scenario persist_scenario();
+
 ScenarioResult run_persist_scenario(std::uint64_t seed, const ScenarioOptions& options);
 
 }  // namespace orrery::scenarios

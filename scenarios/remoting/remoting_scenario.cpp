@@ -100,6 +100,30 @@ Behavior<ClientMsg> client(sim::Node& node, std::shared_ptr<Observations> seen) 
 
 }  // namespace
 
+Scenario remoting_scenario() {
+  return {
+      .name = "remoting",
+      .summary =
+          "three nodes talking over remoting (request-reply, remote death watch, a "
+          "restarted node's stale incarnation refused) under a generated fault plan",
+      .invariants =
+          {
+              {"ordering", "safety",
+               "replies from each server arrive in request order, none twice, throughout"},
+              {"liveness", "liveness", "after healing, both servers answer again within 60 s"},
+              {"death watch", "liveness",
+               "crashing c tells a's client Terminated for c's server within 15 s"},
+              {"quarantine", "liveness",
+               "after c restarts, a quarantines its old incarnation and reaches the new one"},
+              {"stale refused", "liveness",
+               "a message for c's old server incarnation is refused, not delivered"},
+          },
+      .bugs = {},
+      .default_until = fault_span,
+      .run = &run_remoting_scenario,
+  };
+}
+
 ScenarioResult run_remoting_scenario(std::uint64_t seed, const ScenarioOptions& options) {
   ScenarioResult result;
   result.scenario = "remoting";
@@ -133,24 +157,20 @@ ScenarioResult run_remoting_scenario(std::uint64_t seed, const ScenarioOptions& 
   world.add_node("b", node_config(true));
   world.add_node("c", node_config(true));
 
-  sim::FaultPlan plan;
-  if (options.plan) {
-    plan = *options.plan;
-  } else if (options.faults) {
-    sim::FaultMix mix;
-    mix.longest = fault_longest;
-    mix.never_crash = {"a"};  // the witness: its client holds the observations
-    SeededRandom plan_random(world.derive_seed("fault-plan"));
-    plan = sim::generate(plan_random, {"a", "b", "c"}, fault_span, mix);
-  }
-  result.plan = plan.describe();
+  const Duration span = options.until.value_or(fault_span);
+  result.until = span;
+  sim::FaultMix mix;
+  mix.longest = fault_longest;
+  mix.never_crash = {"a"};  // the witness: its client holds the observations
+  result.realized_plan = choose_plan(options, world, {"a", "b", "c"}, span, mix);
+  const sim::FaultPlan& plan = result.realized_plan;
 
   std::string invariant = "fault plan";
   const Status outcome = [&]() -> Status {
     if (Status applied = sim::apply(world, plan); !applied.ok()) return applied;
     return world.run_script("remoting", [&](sim::Script& s) {
       invariant = "ordering";
-      s.sleep(fault_span + fault_longest + 1s);
+      s.sleep(span + fault_longest + 1s);
       // Whatever the plan left behind: heal (the plan's cuts too), restart, quiet links.
       s.heal_all();
       s.world().network().set_default_link(sim::LinkConfig{});
@@ -228,24 +248,12 @@ ScenarioResult run_remoting_scenario(std::uint64_t seed, const ScenarioOptions& 
     });
   }();
 
-  result.passed = outcome.ok() && seen->violation.empty();
-  if (!outcome.ok()) {
-    result.invariant = invariant;
-    result.detail = outcome.error().message;
-  } else if (!seen->violation.empty()) {
-    result.invariant = "ordering";
-    result.detail = seen->violation;
+  if (outcome.ok() && !seen->violation.empty()) {
+    finish_result(result, world, Status(make_error(Errc::invalid_argument, seen->violation)),
+                  "ordering");
+  } else {
+    finish_result(result, world, outcome, invariant);
   }
-  if (!result.passed) {
-    result.detail += "\nlast log lines:\n";
-    const auto& lines = world.log_lines();
-    const std::size_t from = lines.size() > 30 ? lines.size() - 30 : 0;
-    for (std::size_t i = from; i < lines.size(); ++i)
-      result.detail += "  " + lines[i] + "\n";
-  }
-  result.sim_time = world.now().time_since_epoch();
-  result.events = world.trace().events();
-  result.trace_hash = world.trace().hash();
   return result;
 }
 

@@ -120,6 +120,26 @@ std::optional<std::string> disagreement(const FaultAction& a, const FaultAction&
 
 }  // namespace
 
+std::optional<FaultKind> fault_kind_from_string(std::string_view name) noexcept {
+  for (auto kind = static_cast<std::uint8_t>(FaultKind::partition);
+       kind <= static_cast<std::uint8_t>(FaultKind::disk_errors); ++kind) {
+    if (name == to_string(static_cast<FaultKind>(kind))) return static_cast<FaultKind>(kind);
+  }
+  return std::nullopt;
+}
+
+FaultPlan merge(const FaultPlan& scripted, const FaultPlan& generated,
+                const std::vector<std::string>& node_names) {
+  FaultPlan merged = scripted;
+  for (const FaultAction& action : generated.actions) {
+    merged.actions.push_back(action);
+    if (!validate(merged, node_names).ok()) merged.actions.pop_back();
+  }
+  std::stable_sort(merged.actions.begin(), merged.actions.end(),
+                   [](const FaultAction& a, const FaultAction& b) { return a.at < b.at; });
+  return merged;
+}
+
 std::string FaultPlan::describe() const {
   std::string out;
   for (std::size_t i = 0; i < actions.size(); ++i)

@@ -9,7 +9,9 @@
 //   plan.actions.push_back({.at = 4s, .kind = FaultKind::crash, .nodes = {"b"}, .duration = 3s});
 //   if (Status ok = apply(world, plan); !ok.ok()) ... // names the bad action and why
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <orrery/core/result.hpp>
@@ -34,6 +36,8 @@ enum class FaultKind : std::uint8_t {
   disk_errors,        // nodes[0]'s disk fails `ppm` of its operations for `duration`
 };
 const char* to_string(FaultKind kind) noexcept;
+/// The kind named `name` (as to_string spells it), or nothing.
+std::optional<FaultKind> fault_kind_from_string(std::string_view name) noexcept;
 
 struct FaultAction {
   Duration at{0};
@@ -56,6 +60,12 @@ struct FaultPlan {
 /// partitions in force at once that disagree about a pair of nodes, no two crash windows of one
 /// node that overlap. The error names the action (and, for a conflict, the other action).
 Status validate(const FaultPlan& plan, const std::vector<std::string>& node_names);
+
+/// `scripted` plus each action of `generated` that keeps the plan valid (in `generated`'s order),
+/// sorted by time: hand-written faults mixed with seeded ones. Where they clash, the script wins.
+/// `scripted` must itself be valid.
+FaultPlan merge(const FaultPlan& scripted, const FaultPlan& generated,
+                const std::vector<std::string>& node_names);
 
 /// Validates `plan` against `world`, then schedules its actions from now on.
 Status apply(World& world, const FaultPlan& plan);
