@@ -55,15 +55,23 @@ inline std::string persistence_id(std::uint32_t counter) {
 
 using CounterBehavior = persistence::EventSourcedBehavior<Command, Added, Counter>;
 
-inline CounterBehavior counter(persistence::Stores stores, std::uint32_t index) {
+/// `ack_early` plants the bug "ack-before-durable": the Add is acknowledged when its event is
+/// handed to the journal, not when the journal says it is durable.
+inline CounterBehavior counter(persistence::Stores stores, std::uint32_t index,
+                               bool ack_early = false) {
   using Effect = persistence::Effect<Added, Counter>;
-  auto handle = [index](ActorContext<Command>&, const Counter&, Command& command) -> Effect {
+  auto handle = [index, ack_early](ActorContext<Command>&, const Counter& now,
+                                   Command& command) -> Effect {
     if (auto* get = std::get_if<Get>(&command)) {
       return Effect::none().then_run([to = get->reply_to, index](const Counter& state) {
         to.tell(Observed{index, state});
       });
     }
     const Add& add = std::get<Add>(command);
+    if (ack_early) {
+      add.reply_to.tell(Ack{index, add.command, now.events + 1});
+      return Effect::persist(Added{add.command, add.amount});
+    }
     return Effect::persist(Added{add.command, add.amount})
         .then_reply(add.reply_to, [index, id = add.command](const Counter& state) {
           return Ack{index, id, state.events};

@@ -51,6 +51,7 @@ struct Observations {
   std::map<std::uint32_t, Counter> observed;
   std::vector<std::string> recovery_failures;  // the first few, for the report
   std::uint32_t operations = 0;                // workload Adds sent
+  std::string bug;                             // the planted bug switched on, if any
   std::vector<NodeSlot> slots{node_names.size()};
 };
 
@@ -61,7 +62,7 @@ void spawn_counters(sim::Node& node, const std::shared_ptr<Observations>& seen,
   NodeSlot& slot = seen->slots[node.index()];
   for (std::uint32_t c = node.index(); c < counters; c += node_names.size()) {
     Behavior<Command> behavior =
-        counter(persistence::Stores::of(store), c)
+        counter(persistence::Stores::of(store), c, seen->bug == "ack-before-durable")
             .on_signal([seen](ActorContext<Command>&, const Counter&,
                               const persistence::PersistenceSignal& signal) {
               auto* failed = std::get_if<persistence::RecoveryFailed>(&signal);
@@ -88,13 +89,16 @@ void start_node(sim::Node& node, const std::shared_ptr<Observations>& seen) {
         seen->observed[observed.counter] = observed.state;
       }),
       "reads");
-  node.system().spawn(
-      support::store_keeper(node, slot, "counters.db",
-                            [&node, seen](ActorContext<support::KeeperTick>& keeper,
-                                          const std::shared_ptr<persistence::SqliteStore>& store) {
-                              spawn_counters(node, seen, keeper, store);
-                            }),
-      "keeper");
+  node.system().spawn(support::store_keeper(
+                          node, slot, "counters.db",
+                          [&node, seen](ActorContext<support::KeeperTick>& keeper,
+                                        const std::shared_ptr<persistence::SqliteStore>& store) {
+                            spawn_counters(node, seen, keeper, store);
+                          },
+                          50ms,
+                          seen->bug == "relaxed-sync" ? persistence::sqlite::Synchronous::normal
+                                                      : persistence::sqlite::Synchronous::full),
+                      "keeper");
 }
 
 /// The running incarnation's slot of `counter`'s node, or null while it is down or not open.
@@ -248,7 +252,15 @@ Scenario persist_scenario() {
                "every acknowledged event is in its journal, in ack order, once, numbered 1..n"},
               {"fold", "safety", "every counter's state equals the fold of its journal"},
           },
-      .bugs = {},
+      .bugs =
+          {
+              {"ack-before-durable",
+               "a counter acknowledges an Add when it hands the event to the journal, before the "
+               "journal says it is durable (a crash loses acknowledged events)"},
+              {"relaxed-sync",
+               "the stores run with synchronous=NORMAL yet acknowledge commits as durable (a crash "
+               "loses the newest acknowledged events)"},
+          },
       .default_until = fault_span,
       .run = &run_persist_scenario,
   };
@@ -265,6 +277,8 @@ ScenarioResult run_persist_scenario(std::uint64_t seed, const ScenarioOptions& o
   sim::World world(seed, world_config);
   if (options.trace_sink) world.trace().set_sink(options.trace_sink);
   auto seen = std::make_shared<Observations>();
+  seen->bug = options.bug;
+  result.bug = options.bug;
   for (const std::string& name : node_names) {
     sim::NodeConfig config;
     config.actor_system.name = "ledger";

@@ -128,6 +128,7 @@ ScenarioResult run_remoting_scenario(std::uint64_t seed, const ScenarioOptions& 
   ScenarioResult result;
   result.scenario = "remoting";
   result.seed = seed;
+  result.bug = options.bug;
 
   sim::WorldConfig world_config;
   world_config.echo_log = options.echo_log;

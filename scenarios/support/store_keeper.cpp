@@ -9,16 +9,18 @@ namespace orrery::scenarios::support {
 using namespace std::chrono_literals;
 
 Behavior<KeeperTick> store_keeper(sim::Node& node, StoreSlot& slot, std::string path,
-                                  OnStoreOpen on_open, Duration interval) {
+                                  OnStoreOpen on_open, Duration interval,
+                                  persistence::sqlite::Synchronous synchronous) {
   return behaviors::setup<KeeperTick>([&node, &slot, path = std::move(path),
-                                       on_open = std::move(on_open),
-                                       interval](ActorContext<KeeperTick>& ctx) {
+                                       on_open = std::move(on_open), interval,
+                                       synchronous](ActorContext<KeeperTick>& ctx) {
     ctx.timers().start_timer_at_fixed_rate("keep", KeeperTick{}, interval);
-    auto keep = [&node, &slot, path, on_open](ActorContext<KeeperTick>& self) {
+    auto keep = [&node, &slot, path, on_open, synchronous](ActorContext<KeeperTick>& self) {
       if (!slot.store) {
         auto opened = persistence::SqliteStore::open(
             node.env(), {.path = path,
                          .owner = fmt::format("{}#{}", node.name(), node.incarnation()),
+                         .synchronous = synchronous,
                          .wal_autocheckpoint_pages = 64});
         if (!opened.ok()) {
           ++slot.opens_failed;

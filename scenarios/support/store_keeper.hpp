@@ -39,9 +39,10 @@ using OnStoreOpen = std::function<void(ActorContext<KeeperTick>&,
                                        const std::shared_ptr<persistence::SqliteStore>&)>;
 
 /// The keeper's behaviour; `slot` must outlive the node's incarnation. Spawn it from on_start.
-Behavior<KeeperTick> store_keeper(sim::Node& node, StoreSlot& slot, std::string path,
-                                  OnStoreOpen on_open,
-                                  Duration interval = std::chrono::milliseconds(50));
+Behavior<KeeperTick> store_keeper(
+    sim::Node& node, StoreSlot& slot, std::string path, OnStoreOpen on_open,
+    Duration interval = std::chrono::milliseconds(50),
+    persistence::sqlite::Synchronous synchronous = persistence::sqlite::Synchronous::full);
 
 /// `behavior` restarted with backoff (10 ms to 200 ms) after a persist or a recovery failure.
 template <typename Command>
