@@ -20,7 +20,7 @@ build: configure
 
 # The main job: a seeded simulation of a small cluster, printing its verdict and trace hash.
 run: build
-	@./$(BUILD_DIR)/orrery sim run remoting --seed $(SEED)
+	@./$(BUILD_DIR)/orrery sim run bank --seed $(SEED)
 
 test: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600

@@ -1,6 +1,7 @@
 // The scenario registry, the result's two renderings (text for people, JSON for scripts), and the
 // helpers every scenario's run shares.
 
+#include <bank/bank_scenario.hpp>
 #include <persist/persist_scenario.hpp>
 #include <registry.hpp>
 #include <remoting/remoting_scenario.hpp>
@@ -16,6 +17,7 @@ using namespace std::chrono_literals;
 
 std::vector<Scenario> all_scenarios() {
   return {
+      bank_scenario(),
       persist_scenario(),
       remoting_scenario(),
   };
