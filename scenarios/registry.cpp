@@ -3,6 +3,7 @@
 
 #include <bank/bank_scenario.hpp>
 #include <persist/persist_scenario.hpp>
+#include <register/register_scenario.hpp>
 #include <registry.hpp>
 #include <remoting/remoting_scenario.hpp>
 
@@ -19,6 +20,7 @@ std::vector<Scenario> all_scenarios() {
   return {
       bank_scenario(),
       persist_scenario(),
+      register_scenario(),
       remoting_scenario(),
   };
 }

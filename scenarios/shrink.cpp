@@ -42,6 +42,12 @@ class Shrinker {
   /// ddmin over the plan's actions: tries dropping chunks, then complements, at finer and finer
   /// granularity, keeping any smaller plan that still fails.
   bool drop_actions() {
+    // Many failures need no fault at all (a logic bug the workload alone hits): try that first.
+    if (!best_.plan.actions.empty()) {
+      ReplayFile none = best_;
+      none.plan.actions.clear();
+      if (fails(none)) return true;
+    }
     bool changed = false;
     std::size_t chunks = 2;
     while (best_.plan.actions.size() >= 1 && !stopped_) {
@@ -64,7 +70,7 @@ class Shrinker {
         }
       }
       // Each chunk alone.
-      for (std::size_t c = 0; c < chunks && !reduced && chunks > 2; ++c) {
+      for (std::size_t c = 0; c < chunks && !reduced && (chunks > 2 || n == 2); ++c) {
         const std::size_t from = c * n / chunks;
         const std::size_t to = (c + 1) * n / chunks;
         ReplayFile candidate = best_;
