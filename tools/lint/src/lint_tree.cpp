@@ -17,7 +17,8 @@
 namespace orrery::lint {
 namespace {
 
-constexpr std::array seam_folders{"runtime/", "cluster/", "persistence/", "testkit/"};
+// scenarios/ is a library too: its worlds run in the simulator, one process holding many.
+constexpr std::array seam_folders{"runtime/", "cluster/", "persistence/", "testkit/", "scenarios/"};
 constexpr std::array seam_exempt{"runtime/env/src/production/", "runtime/env/src/grpc/",
                                  "runtime/env/include/orrery/env/production/"};
 // The one folder of the libraries where libpq may be used: the PostgreSQL store, which is
@@ -30,8 +31,8 @@ constexpr std::array buggify_free_folders{"persistence/"};
 constexpr std::array layered_folders{"runtime/", "cluster/", "persistence/", "sim/"};
 // The determinism rules (the clock and random families, unordered iteration) hold in the
 // libraries and in sim/, production code included: hash order leaks from a thread pool too.
-constexpr std::array determinism_folders{"runtime/", "cluster/", "persistence/", "testkit/",
-                                         "sim/"};
+constexpr std::array determinism_folders{"runtime/", "cluster/", "persistence/",
+                                         "testkit/", "sim/",     "scenarios/"};
 constexpr std::array source_extensions{".hpp", ".h", ".hh", ".cpp", ".cc", ".cxx", ".ipp", ".inl"};
 
 template <std::size_t N>
@@ -94,7 +95,7 @@ void sort_report(std::vector<Violation>& violations) {
 TreeReport lint_tree(const std::filesystem::path& root) {
   const SeamChecker seam;
   TreeReport report;
-  for (const char* folder : {"runtime", "cluster", "persistence", "testkit", "sim"}) {
+  for (const char* folder : {"runtime", "cluster", "persistence", "testkit", "sim", "scenarios"}) {
     const std::filesystem::path top = root / folder;
     if (!std::filesystem::is_directory(top)) continue;
     for (auto it = std::filesystem::recursive_directory_iterator(top);
