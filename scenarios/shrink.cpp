@@ -101,8 +101,11 @@ class Shrinker {
         sim::FaultAction& action = candidate.plan.actions[i];
         bool smaller = false;
         if (action.duration > std::chrono::milliseconds(1)) {
-          action.duration =
-              std::chrono::duration_cast<std::chrono::milliseconds>(action.duration / 2);
+          // Never down to 0: for a crash that means "stays down", a bigger fault, not a shorter
+          // one.
+          action.duration = std::max<Duration>(
+              std::chrono::milliseconds(1),
+              std::chrono::duration_cast<std::chrono::milliseconds>(action.duration / 2));
           smaller = true;
         }
         if (action.delta.count() != 0 &&
